@@ -1,0 +1,98 @@
+"""greentag: tag news and policy documents with topics.
+
+>>> import greentag
+>>> tags = greentag.tag("Kazakhstan and China open an electric truck corridor.")
+>>> [t.label for t in tags]  # doctest: +SKIP
+['transport_logistics', 'green_technology']
+
+The functions here are thin calls into one :class:`Tagger`: the shipped
+default model (:func:`load_default`), or one you train with :func:`train` or
+load with :meth:`Tagger.load`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ._version import __version__
+from .data import read_dataset
+from .default import load_default
+from .errors import DataError, GreentagError, GreentagWarning, InputTypeError, LabelWarning, ModelError
+from .model import Explanation, Tag, Tagger
+from .training import train
+
+__all__ = [
+    "__version__",
+    "tag",
+    "tag_many",
+    "tag_stream",
+    "explain",
+    "train",
+    "load",
+    "load_default",
+    "read_dataset",
+    "Tag",
+    "Explanation",
+    "Tagger",
+    "GreentagError",
+    "ModelError",
+    "DataError",
+    "InputTypeError",
+    "GreentagWarning",
+    "LabelWarning",
+]
+
+
+def tag(text: str, *, threshold: float | None = None, top_k: int | None = None) -> list[Tag]:
+    """Tag one document with the default model; see :meth:`Tagger.tag`.
+
+    Examples
+    --------
+    >>> tags = tag("The new metro line and the rail freight terminal open next year.")
+    >>> tags[0].label
+    'transport_logistics'
+    >>> 0.0 <= tags[0].score <= 1.0
+    True
+    """
+    return load_default().tag(text, threshold=threshold, top_k=top_k)
+
+
+def tag_many(
+    texts: Iterable[str],
+    *,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    n_jobs: int | None = None,
+    batch_size: int = 1000,
+) -> list[list[Tag]]:
+    """Tag many documents with the default model; see :meth:`Tagger.tag_many`."""
+    return load_default().tag_many(texts, threshold=threshold, top_k=top_k, n_jobs=n_jobs, batch_size=batch_size)
+
+
+def tag_stream(
+    texts: Iterable[str],
+    *,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    n_jobs: int | None = None,
+    batch_size: int = 1000,
+) -> Iterator[list[Tag]]:
+    """Lazily tag a stream of documents with the default model; see :meth:`Tagger.tag_stream`."""
+    return load_default().tag_stream(texts, threshold=threshold, top_k=top_k, n_jobs=n_jobs, batch_size=batch_size)
+
+
+def explain(text: str, *, top_n: int = 10) -> list[Explanation]:
+    """Explain each tag the default model gives ``text``; see :meth:`Tagger.explain`.
+
+    Examples
+    --------
+    >>> explanation = explain("Wind farms and solar panels for the grid")[0]
+    >>> explanation.label in load_default().labels
+    True
+    """
+    return load_default().explain(text, top_n=top_n)
+
+
+def load(path: str) -> Tagger:
+    """Load a model file; the same as :meth:`Tagger.load`."""
+    return Tagger.load(path)

@@ -1,0 +1,486 @@
+"""Reading and writing labeled data: JSONL, CSV/TSV, fastText format, folders.
+
+Every reader yields ``(text, labels)`` records lazily, so files of any size
+stream; :func:`read_dataset` collects them into two lists. Errors are
+:class:`~greentag.errors.DataError` with the file and line in the message.
+
+Formats, detected from the path (``.gz`` is decompressed transparently):
+
+========== ======================================= ==============================
+format     file                                    one record
+========== ======================================= ==============================
+jsonl      ``.jsonl``, ``.ndjson``                 ``{"text": "...", "labels": ["a", "b"]}``
+csv, tsv   ``.csv``, ``.tsv`` (header row)         ``text`` and ``labels`` columns, ``a|b``
+fasttext   ``.ft``, ``.fasttext``, ``.txt``        ``__label__a __label__b text ...``
+folder     a directory of label folders            ``root/<label>/<doc>.txt``
+========== ======================================= ==============================
+
+A directory that holds data files instead of label folders is read as the
+concatenation of those files in name order (that is how ``seeds/`` is read).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import DataError
+
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "iter_dataset",
+    "read_dataset",
+    "write_dataset",
+    "iter_documents",
+]
+
+FORMATS = ("jsonl", "csv", "tsv", "fasttext", "folder")
+TEXT_FORMATS = ("jsonl", "csv", "tsv", "text")
+_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".ft": "fasttext",
+    ".fasttext": "fasttext",
+    ".txt": "fasttext",
+}
+_DATA_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".ft", ".fasttext")
+FASTTEXT_PREFIX = "__label__"
+
+Record = tuple[str, list[str]]
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """Return the data format of ``path`` from its name (or ``"folder"`` for a directory).
+
+    Raises
+    ------
+    DataError
+        When the suffix is not one greentag knows.
+
+    Examples
+    --------
+    >>> detect_format("train.jsonl.gz")
+    'jsonl'
+    >>> detect_format("labels.tsv")
+    'tsv'
+    """
+    p = Path(path)
+    if p.is_dir():
+        return "folder"
+    fmt = _SUFFIXES.get(_suffix(p))
+    if fmt is None:
+        raise DataError(
+            f"cannot tell the format from the name; pass format= one of {FORMATS}", path=str(path)
+        )
+    return fmt
+
+
+def _open_text(path: Path, encoding: str) -> IO[str]:
+    """Open a (possibly gzipped) file for strict decoding, with universal newlines."""
+    try:
+        if path.suffix.lower() == ".gz":
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, errors="strict", newline="")
+        return open(path, encoding=encoding, errors="strict", newline="")
+    except FileNotFoundError:
+        raise DataError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise DataError("is a directory; pass format='folder' or a file", path=str(path)) from None
+    except OSError as exc:
+        raise DataError(f"cannot open: {exc.strerror or exc}", path=str(path)) from None
+
+
+def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)``; a decoding error names the line it is on."""
+    handle = _open_text(path, encoding)
+    number = 0
+    try:
+        with handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid {encoding} text ({exc.reason}); convert the file or pass encoding=", path=str(path), line=number + 1) from None
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read: {exc}", path=str(path), line=number + 1) from None
+
+
+def _as_labels(value: Any, path: Path, line: int, field: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(f"{field!r} must be a string or a list of strings, got {json.dumps(value)[:60]}", path=str(path), line=line)
+    return [v.strip() for v in value if v.strip()]
+
+
+def _read_jsonl(path: Path, encoding: str, text_field: str, labels_field: str | None) -> Iterator[Record]:
+    for line_no, line in _lines(path, encoding):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path=str(path), line=line_no) from None
+        if not isinstance(obj, dict):
+            raise DataError(f"expected a JSON object, got {type(obj).__name__}", path=str(path), line=line_no)
+        text = obj.get(text_field)
+        if not isinstance(text, str):
+            what = "missing" if text_field not in obj else f"a {type(text).__name__}, not a string"
+            raise DataError(f"field {text_field!r} is {what}", path=str(path), line=line_no)
+        if labels_field is None:
+            yield text, []
+            continue
+        if labels_field not in obj and "label" in obj and labels_field == "labels":
+            labels_value = obj["label"]  # a common single-label spelling
+        elif labels_field not in obj:
+            raise DataError(f"field {labels_field!r} is missing", path=str(path), line=line_no)
+        else:
+            labels_value = obj[labels_field]
+        yield text, _as_labels(labels_value, path, line_no, labels_field)
+
+
+def _split_labels(cell: str, separator: str | None) -> list[str]:
+    if separator is None:
+        separator = next((s for s in ("|", ";", ",") if s in cell), "|")
+    return [part.strip() for part in cell.split(separator) if part.strip()]
+
+
+def _read_csv(
+    path: Path, encoding: str, delimiter: str, text_field: str, labels_field: str | None, label_separator: str | None
+) -> Iterator[Record]:
+    handle = _open_text(path, encoding)
+    line_no = 1
+    try:
+        with handle:
+            csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise DataError("empty file: expected a header row", path=str(path), line=1) from None
+            columns = [name.strip().lstrip("\ufeff") for name in header]
+            needed = [text_field] + ([labels_field] if labels_field is not None else [])
+            for name in needed:
+                if name not in columns:
+                    raise DataError(f"no {name!r} column; the header has {columns}", path=str(path), line=1)
+            text_col = columns.index(text_field)
+            labels_col = columns.index(labels_field) if labels_field is not None else -1
+            for row in reader:
+                line_no = reader.line_num
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if len(row) != len(columns):
+                    raise DataError(f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=line_no)
+                labels = _split_labels(row[labels_col], label_separator) if labels_col >= 0 else []
+                yield row[text_col], labels
+    except csv.Error as exc:
+        raise DataError(f"malformed CSV ({exc})", path=str(path), line=line_no + 1) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid {encoding} text ({exc.reason})", path=str(path), line=line_no + 1) from None
+
+
+def _read_fasttext(path: Path, encoding: str, prefix: str) -> Iterator[Record]:
+    for line_no, line in _lines(path, encoding):
+        if not line.strip():
+            continue
+        words = line.split()
+        labels: list[str] = []
+        i = 0
+        while i < len(words) and words[i].startswith(prefix):
+            labels.append(words[i][len(prefix) :])
+            i += 1
+        if not labels and i == 0 and not any(w.startswith(prefix) for w in words):
+            raise DataError(f"no {prefix!r} label at the start of the line; is this fastText format?", path=str(path), line=line_no)
+        text = " ".join(w for w in words[i:] if not w.startswith(prefix))
+        labels += [w[len(prefix) :] for w in words[i:] if w.startswith(prefix)]
+        if not text:
+            raise DataError("a line with labels but no text", path=str(path), line=line_no)
+        if any(not label for label in labels):
+            raise DataError(f"an empty label ({prefix!r} with nothing after it)", path=str(path), line=line_no)
+        yield text, labels
+
+
+def _read_label_folders(root: Path, encoding: str) -> Iterator[Record]:
+    """``root/<label>/<name>.txt``; the same file name under several labels is one document."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataError("no label folders or data files found in this directory", path=str(root))
+    documents: dict[str, tuple[str, list[str]]] = {}
+    order: list[str] = []
+    for folder in folders:
+        for file in sorted(folder.rglob("*.txt")):
+            try:
+                text = file.read_text(encoding=encoding)
+            except UnicodeDecodeError as exc:
+                raise DataError(f"not valid {encoding} text ({exc.reason})", path=str(file)) from None
+            except OSError as exc:
+                raise DataError(f"cannot read: {exc.strerror or exc}", path=str(file)) from None
+            key = str(file.relative_to(folder))
+            seen = documents.get(key)
+            if seen is not None and seen[0] == text:
+                seen[1].append(folder.name)
+                continue
+            key = key if seen is None else f"{folder.name}/{key}"
+            documents[key] = (text, [folder.name])
+            order.append(key)
+    for key in order:
+        yield documents[key]
+
+
+def _data_files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and _suffix(p) in _DATA_SUFFIXES
+    )
+
+
+def iter_dataset(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    text_field: str = "text",
+    labels_field: str = "labels",
+    label_separator: str | None = None,
+    label_prefix: str = FASTTEXT_PREFIX,
+    encoding: str = "utf-8",
+) -> Iterator[Record]:
+    """Yield ``(text, labels)`` from a labeled data file or folder, lazily.
+
+    Parameters are as in :func:`read_dataset`.
+    """
+    p = Path(path)
+    fmt = format or detect_format(p)
+    if fmt not in FORMATS:
+        raise DataError(f"unknown format {fmt!r}; expected one of {FORMATS}", path=str(path))
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}") from None
+    if fmt != "folder" and not p.exists():
+        raise DataError("no such file", path=str(path))
+    if fmt == "folder":
+        if not p.is_dir():
+            raise DataError("format 'folder' needs a directory", path=str(path))
+        files = _data_files(p)
+        if files:
+            for file in files:
+                yield from iter_dataset(
+                    file,
+                    text_field=text_field,
+                    labels_field=labels_field,
+                    label_separator=label_separator,
+                    label_prefix=label_prefix,
+                    encoding=encoding,
+                )
+        else:
+            yield from _read_label_folders(p, encoding)
+    elif fmt == "jsonl":
+        yield from _read_jsonl(p, encoding, text_field, labels_field)
+    elif fmt in ("csv", "tsv"):
+        yield from _read_csv(p, encoding, "," if fmt == "csv" else "\t", text_field, labels_field, label_separator)
+    else:
+        yield from _read_fasttext(p, encoding, label_prefix)
+
+
+def read_dataset(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    text_field: str = "text",
+    labels_field: str = "labels",
+    label_separator: str | None = None,
+    label_prefix: str = FASTTEXT_PREFIX,
+    encoding: str = "utf-8",
+) -> tuple[list[str], list[list[str]]]:
+    """Read labeled documents from a file or folder in any supported format.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.jsonl``, ``.csv``, ``.tsv``, fastText (``.txt``, ``.ft``) file,
+        optionally gzipped, or a directory (label folders, or data files).
+    format : {"jsonl", "csv", "tsv", "fasttext", "folder"}, optional
+        Override the format detected from the path.
+    text_field, labels_field : str
+        JSON keys or CSV columns of the text and the labels.
+    label_separator : str, optional
+        Separator of several labels in one CSV cell; by default the first of
+        ``|``, ``;``, ``,`` found in the cell.
+    label_prefix : str, default="__label__"
+        fastText's label prefix.
+    encoding : str, default="utf-8"
+        Text encoding of the files.
+
+    Returns
+    -------
+    texts : list of str
+    labels : list of list of str
+
+    Raises
+    ------
+    DataError
+        For a missing file, an unknown format, or a bad record; the message
+        names the file and line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.txt"
+    >>> _ = path.write_text("__label__energy __label__green new solar park\\n")
+    >>> read_dataset(path)
+    (['new solar park'], [['energy', 'green']])
+    """
+    texts: list[str] = []
+    labels: list[list[str]] = []
+    for text, doc_labels in iter_dataset(
+        path,
+        format=format,
+        text_field=text_field,
+        labels_field=labels_field,
+        label_separator=label_separator,
+        label_prefix=label_prefix,
+        encoding=encoding,
+    ):
+        texts.append(text)
+        labels.append(doc_labels)
+    return texts, labels
+
+
+def write_dataset(
+    path: str | os.PathLike[str],
+    texts: Iterable[str],
+    labels: Iterable[Sequence[str]],
+    *,
+    format: str | None = None,
+    label_separator: str = "|",
+    label_prefix: str = FASTTEXT_PREFIX,
+) -> int:
+    """Write labeled documents in a format :func:`read_dataset` reads back.
+
+    Returns
+    -------
+    int
+        The number of records written.
+    """
+    p = Path(path)
+    fmt = format or detect_format(p)
+    if fmt == "folder":
+        raise DataError("writing label folders is not supported; use jsonl, csv, tsv or fasttext", path=str(path))
+    count = 0
+    opener = gzip.open if p.suffix.lower() == ".gz" else open
+    with opener(p, "wt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
+        if fmt in ("csv", "tsv"):
+            writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+            writer.writerow(["text", "labels"])
+        for text, doc_labels in zip(texts, labels):
+            if fmt == "jsonl":
+                handle.write(json.dumps({"text": text, "labels": list(doc_labels)}, ensure_ascii=False) + "\n")
+            elif fmt in ("csv", "tsv"):
+                writer.writerow([text, label_separator.join(doc_labels)])
+            else:
+                flat = " ".join(text.split())
+                handle.write(" ".join([*(label_prefix + label for label in doc_labels), flat]) + "\n")
+            count += 1
+    return count
+
+
+def iter_documents(
+    path: str | os.PathLike[str] | None,
+    *,
+    format: str | None = None,
+    text_field: str = "text",
+    id_field: str = "id",
+    encoding: str = "utf-8",
+    stream: IO[str] | None = None,
+) -> Iterator[tuple[Any, str]]:
+    """Yield ``(id, text)`` for unlabeled documents, lazily, in file order.
+
+    Parameters
+    ----------
+    path : str, path-like or None
+        JSONL, CSV or TSV records, or plain text with one document per line;
+        ``None`` or ``"-"`` reads ``stream`` (standard input by default).
+    format : {"jsonl", "csv", "tsv", "text"}, optional
+        Detected from the suffix (anything else is text); for standard input
+        the default is text.
+    text_field : str, default="text"
+        JSON key or CSV column holding the text.
+    id_field : str, default="id"
+        JSON key or CSV column whose value identifies the document; when it is
+        absent the id is the line number (text, JSONL) or record number (CSV).
+
+    Raises
+    ------
+    DataError
+        For a record without text; the message names the file and line.
+    """
+    from_stdin = path is None or str(path) == "-"
+    where = "<stdin>" if from_stdin else str(path)
+    if from_stdin:
+        fmt = format or "text"
+    else:
+        fmt = format or {"jsonl": "jsonl", "csv": "csv", "tsv": "tsv"}.get(_SUFFIXES.get(_suffix(Path(str(path))), ""), "text")
+    if fmt not in TEXT_FORMATS:
+        raise DataError(f"unknown input format {fmt!r}; expected one of {TEXT_FORMATS}", path=where)
+    if fmt in ("csv", "tsv"):
+        if from_stdin:
+            raise DataError("CSV input from standard input is not supported; give a file", path=where)
+        yield from _csv_documents(Path(str(path)), encoding, "," if fmt == "csv" else "\t", text_field, id_field)
+        return
+    lines: Iterable[tuple[int, str]]
+    if from_stdin:
+        source = stream if stream is not None else sys.stdin
+        lines = ((n, line.rstrip("\r\n")) for n, line in enumerate(source, start=1))
+    else:
+        lines = _lines(Path(str(path)), encoding)
+    for line_no, line in lines:
+        if not line.strip():
+            continue
+        if fmt == "text":
+            yield line_no, line
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path=where, line=line_no) from None
+        text = obj.get(text_field) if isinstance(obj, dict) else None
+        if not isinstance(text, str):
+            raise DataError(f"no string field {text_field!r}", path=where, line=line_no)
+        yield obj.get(id_field, line_no), text
+
+
+def _csv_documents(path: Path, encoding: str, delimiter: str, text_field: str, id_field: str) -> Iterator[tuple[Any, str]]:
+    handle = _open_text(path, encoding)
+    with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = [name.strip().lstrip("\ufeff") for name in header]
+        if text_field not in columns:
+            raise DataError(f"no {text_field!r} column; the header has {columns}", path=str(path), line=1)
+        text_col = columns.index(text_field)
+        id_col = columns.index(id_field) if id_field in columns else -1
+        for number, row in enumerate(reader, start=1):
+            if not row:
+                continue
+            if len(row) <= max(text_col, id_col):
+                raise DataError(f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=reader.line_num)
+            yield (row[id_col] if id_col >= 0 else number), row[text_col]

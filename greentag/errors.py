@@ -1,0 +1,47 @@
+"""Exceptions and warnings raised by greentag.
+
+Every error derives from :class:`GreentagError`, and also from the built-in
+exception a caller would naturally catch (``ValueError`` for bad values), so
+``except ValueError`` keeps working for code that does not know greentag.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = ["GreentagError", "ModelError", "DataError", "InputTypeError", "GreentagWarning", "LabelWarning"]
+
+
+class GreentagError(Exception):
+    """Base class of every error greentag raises on purpose."""
+
+
+class ModelError(GreentagError, ValueError):
+    """A model file is missing, damaged, untrusted, or from an unsupported version."""
+
+
+class DataError(GreentagError, ValueError):
+    """Training or evaluation data is unusable; the message names the file and line."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}: " if path is not None and line is not None else f"{path}: " if path else ""
+        super().__init__(where + message)
+
+
+class InputTypeError(GreentagError, TypeError):
+    """A document or argument has the wrong type (for example bytes instead of str)."""
+
+
+class GreentagWarning(UserWarning):
+    """Something worked, but probably not the way the caller meant."""
+
+
+class LabelWarning(GreentagWarning):
+    """A label cannot be learned well (present in every document, or in too few)."""
+
+
+def warn(message: str, category: type[Warning] = GreentagWarning, stacklevel: int = 3) -> None:
+    """Issue a greentag warning attributed to the caller's caller."""
+    warnings.warn(message, category, stacklevel=stacklevel)

@@ -1,0 +1,476 @@
+"""The fitted model: :class:`Tagger` turns text into ranked, calibrated tags.
+
+The whole inference path is here, and it is short::
+
+    text -> Analyzer (text.py) -> terms
+         -> TfidfFeatures.transform_one (features.py) -> (indices, values)
+         -> values @ weights[indices] + bias -> logits      (one product, every label)
+         -> expit -> calibrated probabilities
+         -> per-label thresholds, top_k, at-least-one rule -> [Tag(label, score), ...]
+
+Calibration is folded into the weights when the model is built (a Platt
+sigmoid of a linear score is a sigmoid of another linear score), so scoring a
+document costs one gather and one small matrix-vector product.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, overload
+
+import numpy as np
+from scipy.special import expit
+
+from .errors import InputTypeError
+from .features import TfidfFeatures
+from .text import Analyzer, TextOptions
+
+__all__ = ["Tag", "Explanation", "Tagger"]
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+class Tag(NamedTuple):
+    """One topic tag: the label and its calibrated probability in [0, 1]."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a label got its score: the terms that pushed it up or down.
+
+    Attributes
+    ----------
+    label : str
+        The label explained.
+    score : float
+        Its calibrated probability for the document.
+    terms : list of (str, float)
+        The document's terms with their contribution to the label's log-odds,
+        largest first; positive weights raised the score. Terms are shown as
+        they were written in the document ("electric buses"), not as stems.
+    bias : float
+        The label's log-odds for a document with no known terms.
+    """
+
+    label: str
+    score: float
+    terms: list[tuple[str, float]] = field(default_factory=list)
+    bias: float = 0.0
+
+
+class Tagger:
+    """A trained multi-label topic tagger.
+
+    Create one with :func:`greentag.train`, :meth:`Tagger.load` or
+    :func:`greentag.load_default`; the constructor is for those functions.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Label names, one per column of ``coef``.
+    features : TfidfFeatures
+        Vocabulary and IDF weights.
+    coef : array of shape (n_features, n_labels)
+        Raw linear weights of each label's classifier.
+    intercept : array of shape (n_labels,)
+        Raw intercepts.
+    calibration : array of shape (2, n_labels)
+        Platt slope (row 0) and intercept (row 1) mapping raw scores to
+        probabilities.
+    thresholds : array of shape (n_labels,)
+        Per-label decision thresholds on the probability.
+    text_options : TextOptions
+        Preprocessing used in training (stop words resolved).
+    at_least_one : bool, default=True
+        Give the best label when none clears its threshold, as long as the
+        document has known terms and its best score reaches ``fallback_floor``.
+    fallback_floor : float, default=0.0
+        Lowest best score at which the at-least-one rule applies.
+    single_label : bool, default=False
+        The training data had exactly one label per document; decisions then
+        keep only the best label.
+    metadata : dict, optional
+        Training facts recorded in the model file (options, data fingerprint,
+        cross-validated metrics, versions).
+    """
+
+    def __init__(
+        self,
+        *,
+        labels: Sequence[str],
+        features: TfidfFeatures,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        calibration: np.ndarray,
+        thresholds: np.ndarray,
+        text_options: TextOptions,
+        at_least_one: bool = True,
+        fallback_floor: float = 0.0,
+        single_label: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        n_labels = len(labels)
+        coef = np.asarray(coef, dtype=np.float32)
+        if coef.shape != (features.n_features, n_labels):
+            raise ValueError(f"coef must have shape ({features.n_features}, {n_labels}), got {coef.shape}")
+        self.labels_ = list(labels)
+        self.features = features
+        self.coef = coef
+        self.intercept = np.asarray(intercept, dtype=np.float32).reshape(n_labels)
+        self.calibration = np.asarray(calibration, dtype=np.float64).reshape(2, n_labels)
+        self.thresholds = np.asarray(thresholds, dtype=np.float64).reshape(n_labels)
+        self.text_options = text_options
+        self.at_least_one = bool(at_least_one)
+        self.fallback_floor = float(fallback_floor)
+        self.single_label = bool(single_label)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.path: Path | None = None  # the file it was loaded from, if any
+        self.analyzer = Analyzer(text_options)
+        # Fold the Platt sigmoid into the linear model: sigmoid(a * (xW + c) + b)
+        # equals sigmoid(x (aW) + (ac + b)), one product instead of two steps.
+        slope, offset = self.calibration
+        self._weights = np.ascontiguousarray(coef * slope.astype(np.float32))
+        self._bias = (slope * self.intercept + offset).astype(np.float32)
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def labels(self) -> list[str]:
+        """The labels this model can give, in the model's column order."""
+        return list(self.labels_)
+
+    def __repr__(self) -> str:
+        n_docs = self.metadata.get("training", {}).get("n_documents")
+        trained = f", trained on {n_docs} documents" if n_docs else ""
+        return f"<Tagger: {len(self.labels_)} labels, {self.features.n_features} features{trained}>"
+
+    # ---------------------------------------------------------------- scoring
+    def _logits(self, text: str) -> tuple[np.ndarray, bool]:
+        """Return the calibrated log-odds of every label, and whether any term was known."""
+        idx, values = self.features.transform_one(self.analyzer(text))
+        if idx.size == 0:
+            return self._bias.copy(), False
+        return values @ self._weights[idx] + self._bias, True
+
+    def _score_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of shape (n, n_labels) and a mask of documents with known terms."""
+        logits = np.empty((len(texts), len(self.labels_)), dtype=np.float32)
+        known = np.zeros(len(texts), dtype=bool)
+        for row, text in enumerate(texts):
+            logits[row], known[row] = self._logits(text)
+        return expit(logits), known
+
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Return the calibrated probability of every label for every text.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            Documents.
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_labels)
+            Columns follow :attr:`labels`.
+        """
+        batch = _check_texts(texts, "predict_proba")
+        return self._score_batch(batch)[0]
+
+    def decision_function(self, texts: Iterable[str]) -> np.ndarray:
+        """Return the calibrated log-odds of every label (monotone in the probability)."""
+        batch = _check_texts(texts, "decision_function")
+        return np.vstack([self._logits(t)[0] for t in batch]) if batch else np.empty((0, len(self.labels_)))
+
+    # --------------------------------------------------------------- deciding
+    def _thresholds_for(self, threshold: float | None) -> np.ndarray:
+        if threshold is None:
+            return self.thresholds
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
+        return np.full(len(self.labels_), float(threshold))
+
+    def _decide(
+        self, probs: np.ndarray, known: bool, thresholds: np.ndarray, top_k: int | None, at_least_one: bool
+    ) -> list[Tag]:
+        if not known:
+            return []  # no known term: the scores are only the labels' priors
+        chosen = np.flatnonzero(probs >= thresholds)
+        if chosen.size == 0 and at_least_one:
+            best = int(np.argmax(probs))
+            if probs[best] >= self.fallback_floor:
+                chosen = np.array([best])
+        if chosen.size > 1:
+            chosen = chosen[np.argsort(-probs[chosen], kind="stable")]
+            if self.single_label:
+                chosen = chosen[:1]
+        if top_k is not None:
+            chosen = chosen[:top_k]
+        labels = self.labels_
+        return [Tag(labels[i], float(probs[i])) for i in chosen]
+
+    def _options(
+        self, threshold: float | None, top_k: int | None, at_least_one: bool | None
+    ) -> tuple[np.ndarray, int | None, bool]:
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+            raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
+        return (
+            self._thresholds_for(threshold),
+            top_k,
+            self.at_least_one if at_least_one is None else bool(at_least_one),
+        )
+
+    # ----------------------------------------------------------------- public
+    def tag(
+        self,
+        text: str,
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        at_least_one: bool | None = None,
+    ) -> list[Tag]:
+        """Tag one document.
+
+        Parameters
+        ----------
+        text : str
+            The document (any length; an empty text gives no tags).
+        threshold : float, optional
+            One threshold in [0, 1] for every label instead of the tuned
+            per-label thresholds.
+        top_k : int, optional
+            Return at most this many tags.
+        at_least_one : bool, optional
+            Override the model's at-least-one rule for this call.
+
+        Returns
+        -------
+        list of Tag
+            Best first; each has ``label`` and ``score`` (a probability).
+
+        Raises
+        ------
+        TypeError
+            If ``text`` is not a str (bytes must be decoded first).
+
+        See Also
+        --------
+        tag_many : many documents at once, optionally on several cores.
+        explain : which terms drove each tag.
+        """
+        _check_text(text)
+        thresholds, top_k, at_least_one = self._options(threshold, top_k, at_least_one)
+        logits, known = self._logits(text)
+        return self._decide(expit(logits), known, thresholds, top_k, at_least_one)
+
+    def tag_many(
+        self,
+        texts: Iterable[str],
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        at_least_one: bool | None = None,
+        n_jobs: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> list[list[Tag]]:
+        """Tag many documents; the result keeps the input order.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            Documents: a list, a generator, any iterable (not a single str).
+        threshold, top_k, at_least_one
+            As in :meth:`tag`.
+        n_jobs : int, optional
+            Worker processes (joblib); ``-1`` uses every core. ``None`` or 1
+            tags in this process.
+        batch_size : int, default=1000
+            Documents per batch handed to a worker.
+
+        Returns
+        -------
+        list of list of Tag
+            One list per document, equal to ``[tag(t) for t in texts]``.
+        """
+        return list(
+            self.tag_stream(
+                texts, threshold=threshold, top_k=top_k, at_least_one=at_least_one, n_jobs=n_jobs, batch_size=batch_size
+            )
+        )
+
+    def tag_stream(
+        self,
+        texts: Iterable[str],
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        at_least_one: bool | None = None,
+        n_jobs: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Iterator[list[Tag]]:
+        """Yield the tags of each document lazily, in input order.
+
+        Memory stays flat however long ``texts`` is: at most a few batches of
+        documents are held at once. Parameters are as in :meth:`tag_many`.
+        """
+        if isinstance(texts, (str, bytes)):
+            raise InputTypeError(
+                f"expected an iterable of str, got a single {type(texts).__name__}; use tag() for one document"
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        options = self._options(threshold, top_k, at_least_one)
+        batches = _checked_batches(texts, batch_size)
+        if n_jobs is None or n_jobs == 1:
+            for batch in batches:
+                yield from self._tag_batch(batch, *options)
+            return
+        from .parallel import tag_batches_in_parallel
+
+        for result in tag_batches_in_parallel(self, batches, options, n_jobs=n_jobs):
+            yield from result
+
+    def _tag_batch(
+        self, batch: Sequence[str], thresholds: np.ndarray, top_k: int | None, at_least_one: bool
+    ) -> list[list[Tag]]:
+        probs, known = self._score_batch(batch)
+        return [self._decide(p, k, thresholds, top_k, at_least_one) for p, k in zip(probs, known)]
+
+    @overload
+    def explain(self, text: str, label: str, *, top_n: int = ...) -> Explanation: ...
+    @overload
+    def explain(self, text: str, label: None = ..., *, top_n: int = ...) -> list[Explanation]: ...
+
+    def explain(self, text: str, label: str | None = None, *, top_n: int = 10) -> Explanation | list[Explanation]:
+        """Show which terms of ``text`` drove a label's score.
+
+        Parameters
+        ----------
+        text : str
+            The document.
+        label : str, optional
+            Explain this label. When omitted, explain every tag that
+            :meth:`tag` gives the document.
+        top_n : int, default=10
+            Number of terms to report per label (those with the largest
+            absolute contribution).
+
+        Returns
+        -------
+        Explanation or list of Explanation
+            One :class:`Explanation` for ``label``, or one per tag, best first.
+
+        Raises
+        ------
+        KeyError
+            If ``label`` is not one of :attr:`labels`.
+        """
+        _check_text(text)
+        if label is not None and label not in self.labels_:
+            raise KeyError(f"unknown label {label!r}; the model's labels are {self.labels_}")
+        idx, values = self.features.transform_one(self.analyzer(text))
+        logits = values @ self._weights[idx] + self._bias if idx.size else self._bias.copy()
+        probs = expit(logits)
+        forms = self.analyzer.surface_forms(text)
+        vocabulary = self.features.vocabulary
+
+        def one(j: int) -> Explanation:
+            contributions = values * self._weights[idx, j]
+            order = np.argsort(-np.abs(contributions), kind="stable")[:top_n]
+            terms = [(_surface(vocabulary[idx[i]], forms), float(contributions[i])) for i in order]
+            terms.sort(key=lambda item: -item[1])
+            return Explanation(self.labels_[j], float(probs[j]), terms, float(self._bias[j]))
+
+        if label is not None:
+            return one(self.labels_.index(label))
+        return [one(self.labels_.index(tag.label)) for tag in self.tag(text)]
+
+    def evaluate(self, texts: Iterable[str], labels: Iterable[Any]) -> dict[str, Any]:
+        """Compare the model's tags with true labels.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            Documents.
+        labels : iterable
+            True labels: a list of label lists, or one label string per document.
+
+        Returns
+        -------
+        dict
+            ``micro``, ``macro`` and ``samples`` averages (each a dict of
+            ``precision``, ``recall``, ``f1``), ``per_label`` (label ->
+            precision, recall, f1, support), ``n_documents`` and
+            ``unknown_labels`` (true labels the model cannot give).
+        """
+        from .evaluation import evaluate_tags
+
+        batch = _check_texts(texts, "evaluate")
+        return evaluate_tags(self.tag_many(batch), labels, model_labels=self.labels_)
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model to ``path`` atomically (see :mod:`greentag.persist`)."""
+        from .persist import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Tagger:
+        """Load a model file written by :meth:`save`; never runs code from it.
+
+        Raises
+        ------
+        ModelError
+            If the file is missing, damaged, tampered with, not a greentag
+            model, or written by a newer greentag.
+        """
+        from .persist import load_model
+
+        return load_model(path)
+
+
+def _surface(term: str, forms: dict[str, str]) -> str:
+    return " ".join(forms.get(part, part) for part in term.split(" "))
+
+
+def _check_text(text: object, index: int | None = None) -> None:
+    if isinstance(text, str):
+        return
+    where = f"texts[{index}] " if index is not None else ""
+    if isinstance(text, (bytes, bytearray)):
+        raise InputTypeError(f"{where}is bytes; decode it to str first, e.g. text.decode('utf-8')")
+    raise InputTypeError(f"{where}must be a str, got {type(text).__name__}")
+
+
+def _check_texts(texts: Iterable[str], caller: str) -> list[str]:
+    if isinstance(texts, (str, bytes)):
+        raise InputTypeError(f"{caller} expects an iterable of str, got a single {type(texts).__name__}")
+    try:
+        batch = list(texts)
+    except TypeError:
+        raise InputTypeError(f"{caller} expects an iterable of str, got {type(texts).__name__}") from None
+    for i, text in enumerate(batch):
+        _check_text(text, i)
+    return batch
+
+
+def _checked_batches(texts: Iterable[str], batch_size: int) -> Iterator[list[str]]:
+    try:
+        iterator = iter(texts)
+    except TypeError:
+        raise InputTypeError(f"expected an iterable of str, got {type(texts).__name__}") from None
+    batch: list[str] = []
+    for i, text in enumerate(iterator):
+        _check_text(text, i)
+        batch.append(text)
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+

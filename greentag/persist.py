@@ -1,0 +1,371 @@
+"""The model file: a zip of one JSON manifest, a vocabulary and ``.npy`` arrays.
+
+Loading never unpickles anything, so a model file from a stranger cannot run
+code. It happens in stages, as skops.io does: look at the file as bytes, read
+and check the manifest as plain data, check every member's size and SHA-256,
+load each array with ``allow_pickle=False`` and check its dtype and shape, and
+only then build the :class:`~greentag.model.Tagger`.
+
+Saving writes a temporary file next to the target and renames it into place,
+so a crash mid-save leaves the previous file intact. Members are written in a
+fixed order with fixed timestamps, so the same model gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .errors import ModelError
+from .features import TfidfFeatures
+from .model import Tagger
+from .text import TextOptions
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model", "load_model", "read_manifest", "MODEL_SUFFIX"]
+
+FORMAT_NAME = "greentag-model"
+FORMAT_VERSION = 1
+MODEL_SUFFIX = ".gtm"
+MANIFEST = "greentag.json"
+VOCABULARY = "vocabulary.txt"
+# name -> (dtype, shape as names resolved against V features and L labels)
+ARRAYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "coef": ("float32", ("V", "L")),
+    "intercept": ("float32", ("L",)),
+    "idf": ("float32", ("V",)),
+    "calibration": ("float64", ("2", "L")),
+    "thresholds": ("float64", ("L",)),
+}
+MEMBERS = frozenset({MANIFEST, VOCABULARY} | {f"{name}.npy" for name in ARRAYS})
+
+# Refuse anything larger before reading it: a model for 100 labels over a
+# million terms is about 400 MB, far above any real need and below harm.
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 2 << 30
+MAX_MANIFEST_BYTES = 16 << 20
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+# ---------------------------------------------------------------------- save
+def save_model(model: Tagger, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    model : Tagger
+        The model to save.
+    path : str or path-like
+        Target file; its folder must exist. An existing file is replaced
+        only once the new one is completely written.
+
+    Raises
+    ------
+    ModelError
+        If ``path`` is a directory or its folder does not exist.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ModelError(f"cannot save the model to {str(target)!r}: it is a directory; give a file name such as model{MODEL_SUFFIX}")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ModelError(f"cannot save the model to {str(target)!r}: folder {str(folder)!r} does not exist")
+    payload = _build_payload(model)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes it private; a model is not a secret
+        with os.fdopen(fd, "wb") as handle:
+            _write_zip(handle, payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        # Also on KeyboardInterrupt: never leave a half-written temporary file.
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _array_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _build_payload(model: Tagger) -> dict[str, bytes]:
+    arrays = {
+        "coef": model.coef.astype(np.float32),
+        "intercept": model.intercept.astype(np.float32),
+        "idf": model.features.idf.astype(np.float32),
+        "calibration": model.calibration.astype(np.float64),
+        "thresholds": model.thresholds.astype(np.float64),
+    }
+    members = {f"{name}.npy": _array_bytes(array) for name, array in arrays.items()}
+    members[VOCABULARY] = "\n".join(model.features.vocabulary).encode("utf-8", "surrogatepass")
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "greentag_version": __version__,
+        "labels": model.labels,
+        "thresholds": [round(float(t), 6) for t in model.thresholds],
+        "n_features": model.features.n_features,
+        "text_options": model.text_options.to_dict(),
+        "sublinear_tf": model.features.sublinear_tf,
+        "at_least_one": model.at_least_one,
+        "fallback_floor": model.fallback_floor,
+        "single_label": model.single_label,
+        "metadata": model.metadata,
+        "members": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in sorted(members.items())
+        },
+    }
+    manifest["checksum"] = _manifest_checksum(manifest)
+    members[MANIFEST] = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return members
+
+
+def _manifest_checksum(manifest: dict[str, Any]) -> str:
+    body = {key: value for key, value in manifest.items() if key != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _write_zip(handle: Any, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(handle, "w") as archive:
+        for name in [MANIFEST, *sorted(set(members) - {MANIFEST})]:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, members[name], compresslevel=6)
+
+
+# ---------------------------------------------------------------------- load
+def load_model(path: str | os.PathLike[str]) -> Tagger:
+    """Read, verify and build a model written by :func:`save_model`.
+
+    Raises
+    ------
+    ModelError
+        Naming what is wrong: missing path, a directory, an empty or truncated
+        file, not a zip, a pickle, unexpected or missing members, oversized
+        members, a bad manifest, a checksum mismatch, a newer format, bad
+        array types or shapes.
+    """
+    source = Path(path)
+    with _open_archive(source) as archive:
+        manifest = _read_manifest(archive, source)
+        members = {name: _read_member(archive, name, manifest, source) for name in sorted(MEMBERS - {MANIFEST})}
+    return _build(manifest, members, source)
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return a model file's verified manifest (labels, options, metrics) without loading arrays."""
+    source = Path(path)
+    with _open_archive(source) as archive:
+        return _read_manifest(archive, source)
+
+
+def _open_archive(source: Path) -> zipfile.ZipFile:
+    name = str(source)
+    if not source.exists():
+        raise ModelError(f"model file {name!r} does not exist")
+    if source.is_dir():
+        raise ModelError(f"{name!r} is a directory, not a model file")
+    try:
+        with open(source, "rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise ModelError(f"cannot read model file {name!r}: {exc.strerror or exc}") from None
+    if not head:
+        raise ModelError(f"model file {name!r} is empty")
+    if head[:1] == b"\x80" or head[:2] in (b"\x1f\x8b", b"BZ", b"\xfd7"):
+        raise ModelError(
+            f"{name!r} looks like a pickle or compressed pickle (joblib) file; greentag model files never "
+            "contain pickles and greentag will not load one, because unpickling can run arbitrary code"
+        )
+    if head != b"PK\x03\x04":
+        raise ModelError(f"{name!r} is not a greentag model file (it is not a zip archive)")
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ModelError(f"model file {name!r} is truncated or corrupt: {exc}") from None
+    try:
+        _check_entries(archive, name)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _check_entries(archive: zipfile.ZipFile, name: str) -> None:
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if len(names) != len(set(names)):
+        raise ModelError(f"model file {name!r} has duplicated members")
+    unexpected = sorted(set(names) - MEMBERS)
+    if unexpected:
+        raise ModelError(f"model file {name!r} has unexpected members {unexpected}; it was not written by greentag")
+    missing = sorted(MEMBERS - set(names))
+    if missing:
+        raise ModelError(f"model file {name!r} is missing members {missing}")
+    total = 0
+    for info in infos:
+        # Sizes are declared in the zip directory: refuse a bomb before inflating it.
+        limit = MAX_MANIFEST_BYTES if info.filename == MANIFEST else MAX_MEMBER_BYTES
+        if info.file_size > limit:
+            raise ModelError(
+                f"model file {name!r}: member {info.filename!r} declares {info.file_size:,} bytes, over the "
+                f"{limit:,}-byte limit; refusing to unpack it"
+            )
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise ModelError(f"model file {name!r} declares {total:,} bytes in all, over the {MAX_TOTAL_BYTES:,}-byte limit")
+
+
+def _read_bytes(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    info = archive.getinfo(member)
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise ModelError(f"model file {name!r} is corrupt: cannot read {member!r} ({exc})") from None
+    except Exception as exc:  # zlib.error and friends
+        raise ModelError(f"model file {name!r} is corrupt: cannot read {member!r} ({exc})") from None
+    if len(data) != info.file_size:
+        raise ModelError(f"model file {name!r} is corrupt: {member!r} does not have its declared size")
+    return data
+
+
+def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
+    name = str(source)
+    raw = _read_bytes(archive, MANIFEST, name)
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"model file {name!r}: {MANIFEST} is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise ModelError(f"{name!r} is not a greentag model file (its manifest does not say format={FORMAT_NAME!r})")
+    version = manifest.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelError(f"model file {name!r}: format_version must be an int, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"model file {name!r} uses format version {version}, newer than this greentag "
+            f"({__version__}) reads (up to {FORMAT_VERSION}); it was written by greentag "
+            f"{manifest.get('greentag_version', '?')}: upgrade greentag to load it"
+        )
+    if version < 1:
+        raise ModelError(f"model file {name!r}: unknown format version {version}")
+    if manifest.get("checksum") != _manifest_checksum(manifest):
+        raise ModelError(f"model file {name!r}: manifest checksum mismatch; the file was modified or damaged")
+    _check_manifest_types(manifest, name)
+    return manifest
+
+
+def _check_manifest_types(manifest: dict[str, Any], name: str) -> None:
+    def bad(field: str, expected: str) -> ModelError:
+        return ModelError(f"model file {name!r}: manifest field {field!r} must be {expected}, got {manifest.get(field)!r:.80}")
+
+    labels = manifest.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
+        raise bad("labels", "a non-empty list of strings")
+    if len(set(labels)) != len(labels):
+        raise bad("labels", "a list of distinct strings")
+    n_features = manifest.get("n_features")
+    if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
+        raise bad("n_features", "a positive int")
+    for field in ("sublinear_tf", "at_least_one", "single_label"):
+        if not isinstance(manifest.get(field), bool):
+            raise bad(field, "true or false")
+    floor = manifest.get("fallback_floor")
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0.0 <= floor <= 1.0:
+        raise bad("fallback_floor", "a number in [0, 1]")
+    for field in ("text_options", "metadata", "members"):
+        if not isinstance(manifest.get(field), dict):
+            raise bad(field, "an object")
+    for member in MEMBERS - {MANIFEST}:
+        entry = manifest["members"].get(member)
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and isinstance(entry.get("size"), int)
+            and not isinstance(entry.get("size"), bool)
+        ):
+            raise ModelError(f"model file {name!r}: manifest has no valid checksum entry for {member!r}")
+
+
+def _read_member(archive: zipfile.ZipFile, member: str, manifest: dict[str, Any], source: Path) -> bytes:
+    name = str(source)
+    data = _read_bytes(archive, member, name)
+    expected = manifest["members"][member]
+    if len(data) != expected["size"] or hashlib.sha256(data).hexdigest() != expected["sha256"]:
+        raise ModelError(f"model file {name!r}: checksum mismatch in {member!r}; the file was modified or damaged")
+    return data
+
+
+def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: str) -> np.ndarray:
+    dtype, shape_names = ARRAYS[array]
+    try:
+        value = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        # Object arrays (which would need unpickling) end up here too.
+        raise ModelError(f"model file {name!r}: {array}.npy is not a plain numeric array ({exc})") from None
+    if not isinstance(value, np.ndarray) or value.dtype != np.dtype(dtype):
+        raise ModelError(f"model file {name!r}: {array}.npy must hold {dtype}, got {getattr(value, 'dtype', type(value))}")
+    sizes = {"V": n_features, "L": n_labels, "2": 2}
+    shape = tuple(sizes[s] for s in shape_names)
+    if value.shape != shape:
+        raise ModelError(f"model file {name!r}: {array}.npy has shape {value.shape}, expected {shape}")
+    if not np.isfinite(value).all():
+        raise ModelError(f"model file {name!r}: {array}.npy contains NaN or infinite values")
+    return value
+
+
+def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) -> Tagger:
+    name = str(source)
+    labels: list[str] = manifest["labels"]
+    n_features: int = manifest["n_features"]
+    arrays = {
+        array: _load_array(members[f"{array}.npy"], array, n_features, len(labels), name) for array in ARRAYS
+    }
+    try:
+        vocabulary = members[VOCABULARY].decode("utf-8", "surrogatepass").split("\n")
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"model file {name!r}: {VOCABULARY} is not UTF-8 ({exc})") from None
+    if len(vocabulary) != n_features or len(set(vocabulary)) != n_features:
+        raise ModelError(f"model file {name!r}: {VOCABULARY} must hold {n_features} distinct terms")
+    try:
+        text_options = TextOptions.from_dict(manifest["text_options"])
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"model file {name!r}: bad text_options ({exc})") from None
+    features = TfidfFeatures(vocabulary, arrays["idf"], sublinear_tf=manifest["sublinear_tf"])
+    model = Tagger(
+        labels=labels,
+        features=features,
+        coef=arrays["coef"],
+        intercept=arrays["intercept"],
+        calibration=arrays["calibration"],
+        thresholds=arrays["thresholds"],
+        text_options=text_options,
+        at_least_one=manifest["at_least_one"],
+        fallback_floor=float(manifest["fallback_floor"]),
+        single_label=manifest["single_label"],
+        metadata=manifest["metadata"],
+    )
+    model.path = source
+    return model

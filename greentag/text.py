@@ -1,0 +1,379 @@
+"""Text preprocessing: normalisation, tokenisation, stop words and stemming.
+
+Every stage is a small callable built by a ``build_*`` factory, and
+:func:`build_analyzer` composes them into the function that turns a document
+into the list of terms (stemmed unigrams and bigrams) that the TF-IDF features
+count. Nothing here needs NLTK data files: NLTK's stop-word list is used when
+its data happens to be installed, and a built-in list otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .errors import GreentagWarning, warn
+
+__all__ = [
+    "TextOptions",
+    "Analyzer",
+    "build_normalizer",
+    "build_tokenizer",
+    "build_stemmer",
+    "build_analyzer",
+    "resolve_stop_words",
+]
+
+URL_TOKEN = "_url_"
+EMAIL_TOKEN = "_email_"
+NUMBER_TOKEN = "_num_"
+
+# Words are runs of letters/digits, with inner apostrophes ("china's") kept
+# so the stemmer can strip them. Numbers keep their separators ("5,93") so a
+# figure becomes one placeholder instead of several.
+_WORD = r"\w+(?:['\u2019]\w+)*"
+_NUMBER = r"\d+(?:[.,]\d+)*(?!\w)"
+_URL = r"(?:https?://|www\.)[^\s<>\"']+"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# Trying the URL and e-mail branches at every word start doubles the cost of
+# tokenising, so they are only used when the text could contain one.
+_PLAIN_RE = re.compile(f"{_NUMBER}|{_WORD}")
+_RICH_RE = re.compile(f"{_URL}|{_EMAIL}|{_NUMBER}|{_WORD}")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
+
+# scikit-learn's English list is a good fallback but it drops words that carry
+# topic meaning in news ("interest" rates, steel "mill", copper "mine", UN).
+_CONTENT_WORDS_IN_SKLEARN_LIST = frozenset(
+    """amount bill bottom call con cry describe detail empty fill find fire found
+    front full interest mill mine move name part serious show side sincere system
+    thick thin top un""".split()
+)
+
+_STOP_WORD_SOURCES = ("english", "nltk", "sklearn")
+_STEMMERS = ("snowball", "porter")
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How documents are turned into terms; stored inside every model file.
+
+    Parameters
+    ----------
+    unicode_form : {"NFKC", "NFC", None}, default="NFKC"
+        Unicode normalisation applied first, so that full-width letters,
+        ligatures and compatibility characters match their plain forms.
+    lowercase : bool, default=True
+        Lowercase the text before tokenising.
+    strip_html : bool, default=True
+        Drop HTML tags and decode entities such as ``&amp;``.
+    placeholders : bool, default=True
+        Replace URLs, e-mail addresses and numbers by the placeholder terms
+        ``_url_``, ``_email_`` and ``_num_`` instead of dropping them.
+    stop_words : str, list of str or None, default="english"
+        ``"english"`` uses NLTK's list when its data is installed and the
+        built-in list otherwise; ``"nltk"`` and ``"sklearn"`` pick one;
+        a list gives the words; ``None`` keeps every word. A trained model
+        stores the resolved list, so it behaves the same on every machine.
+    stemmer : {"snowball", "porter", None}, default="snowball"
+        NLTK stemmer applied to each token (cached).
+    min_token_length : int, default=2
+        Shorter tokens are dropped.
+    ngram_range : tuple of int, default=(1, 2)
+        Smallest and largest n-gram of terms to produce.
+    """
+
+    unicode_form: str | None = "NFKC"
+    lowercase: bool = True
+    strip_html: bool = True
+    placeholders: bool = True
+    stop_words: str | tuple[str, ...] | None = "english"
+    stemmer: str | None = "snowball"
+    min_token_length: int = 2
+    ngram_range: tuple[int, int] = field(default=(1, 2))
+
+    def __post_init__(self) -> None:
+        # Lists become tuples so options stay hashable and comparable.
+        if isinstance(self.stop_words, (list, set, frozenset)):
+            object.__setattr__(self, "stop_words", tuple(sorted(self.stop_words)))
+        object.__setattr__(self, "ngram_range", tuple(self.ngram_range))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first bad option."""
+        if self.unicode_form not in ("NFKC", "NFC", "NFKD", "NFD", None):
+            raise ValueError(f"unicode_form must be 'NFKC', 'NFC', 'NFKD', 'NFD' or None, got {self.unicode_form!r}")
+        if isinstance(self.stop_words, str) and self.stop_words not in _STOP_WORD_SOURCES:
+            raise ValueError(f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r}")
+        if self.stemmer not in (*_STEMMERS, None):
+            raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {self.stemmer!r}")
+        if not isinstance(self.min_token_length, int) or self.min_token_length < 1:
+            raise ValueError(f"min_token_length must be a positive int, got {self.min_token_length!r}")
+        low, high = self.ngram_range if len(self.ngram_range) == 2 else (0, -1)
+        if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3):
+            raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n <= 3, got {self.ngram_range!r}")
+
+    def resolved(self) -> TextOptions:
+        """Return a copy whose ``stop_words`` is the explicit word list."""
+        return TextOptions(**{**asdict(self), "stop_words": tuple(sorted(resolve_stop_words(self.stop_words)))})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the options as JSON-ready data."""
+        data = asdict(self)
+        data["ngram_range"] = list(self.ngram_range)
+        if isinstance(self.stop_words, tuple):
+            data["stop_words"] = list(self.stop_words)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextOptions:
+        """Build options from :meth:`to_dict` output, ignoring nothing silently."""
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown text options: {sorted(unknown)}")
+        data = dict(data)
+        if isinstance(data.get("stop_words"), list):
+            data["stop_words"] = tuple(data["stop_words"])
+        if "ngram_range" in data:
+            data["ngram_range"] = tuple(data["ngram_range"])
+        return cls(**data)
+
+
+def resolve_stop_words(stop_words: str | Iterable[str] | None) -> frozenset[str]:
+    """Return the stop-word set for a ``stop_words`` option.
+
+    ``"english"`` prefers NLTK's list and falls back to the built-in one when
+    NLTK's data is not installed; nothing is ever downloaded.
+
+    Examples
+    --------
+    >>> "the" in resolve_stop_words("sklearn")
+    True
+    >>> "interest" in resolve_stop_words("sklearn")
+    False
+    >>> resolve_stop_words(None)
+    frozenset()
+    """
+    if stop_words is None:
+        return frozenset()
+    if isinstance(stop_words, str):
+        if stop_words == "sklearn":
+            return _sklearn_stop_words()
+        if stop_words == "nltk":
+            words = _nltk_stop_words()
+            if words is None:
+                raise ValueError("stop_words='nltk' needs NLTK's 'stopwords' data; install it or use 'english'")
+            return words
+        if stop_words == "english":
+            return _nltk_stop_words() or _sklearn_stop_words()
+        raise ValueError(f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {stop_words!r}")
+    return frozenset(str(word).lower() for word in stop_words)
+
+
+def _sklearn_stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) - _CONTENT_WORDS_IN_SKLEARN_LIST
+
+
+def _nltk_stop_words() -> frozenset[str] | None:
+    try:
+        from nltk.corpus import stopwords
+
+        return frozenset(stopwords.words("english"))
+    except (LookupError, OSError, ImportError):
+        return None
+
+
+def build_normalizer(
+    *, unicode_form: str | None = "NFKC", lowercase: bool = True, strip_html: bool = True
+) -> Callable[[str], str]:
+    """Return ``normalize(text) -> text`` for the given settings.
+
+    Examples
+    --------
+    >>> build_normalizer()("Ｇreen <b>Energy</b> &amp; Co")
+    'green  energy  & co'
+    """
+
+    def normalize(text: str) -> str:
+        if strip_html:
+            if "<" in text:
+                text = _TAG_RE.sub(" ", text)
+            if "&" in text:
+                text = html.unescape(text)
+        if unicode_form is not None and not text.isascii():
+            text = unicodedata.normalize(unicode_form, text)
+        return text.lower() if lowercase else text
+
+    return normalize
+
+
+def build_tokenizer() -> Callable[[str], list[str]]:
+    """Return ``tokenize(text) -> tokens``; it needs no NLTK data.
+
+    Examples
+    --------
+    >>> build_tokenizer()("china's 5g rollout: 1,250 towers, see www.example.org")
+    ["china's", '5g', 'rollout', '1,250', 'towers', 'see', 'www.example.org']
+    """
+
+    def tokenize(text: str) -> list[str]:
+        if "@" in text or "://" in text or "www." in text:
+            return _RICH_RE.findall(text)
+        return _PLAIN_RE.findall(text)
+
+    return tokenize
+
+
+def build_stemmer(name: str | None = "snowball") -> Callable[[str], str]:
+    """Return an NLTK stemmer's ``stem`` function, or the identity for ``None``.
+
+    Examples
+    --------
+    >>> build_stemmer("snowball")("corridors")
+    'corridor'
+    """
+    if name is None:
+        return _identity
+    if name == "snowball":
+        from nltk.stem.snowball import SnowballStemmer
+
+        return SnowballStemmer("english").stem
+    if name == "porter":
+        from nltk.stem.porter import PorterStemmer
+
+        return PorterStemmer().stem
+    raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {name!r}")
+
+
+def _identity(token: str) -> str:
+    return token
+
+
+class Analyzer:
+    """Turn a document into its terms: unigrams and n-grams of stemmed tokens.
+
+    Built by :func:`build_analyzer`. Token-to-term results are cached because
+    news repeats the same few thousand words; the cache is bounded so that a
+    stream of millions of documents cannot grow it without limit.
+
+    Parameters
+    ----------
+    options : TextOptions
+        The preprocessing settings; ``stop_words`` may be unresolved.
+    cache_size : int, default=200_000
+        Number of distinct tokens kept in the stem cache before it is reset.
+    """
+
+    def __init__(self, options: TextOptions, *, cache_size: int = 200_000) -> None:
+        self.options = options
+        self.cache_size = cache_size
+        self._normalize = build_normalizer(
+            unicode_form=options.unicode_form, lowercase=options.lowercase, strip_html=options.strip_html
+        )
+        self._tokenize = build_tokenizer()
+        self._stem = build_stemmer(options.stemmer)
+        self._stop_words = resolve_stop_words(options.stop_words)
+        self._cache: dict[str, str] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Callables from NLTK and closures do not pickle; rebuild them instead.
+        return {"options": self.options, "cache_size": self.cache_size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["options"], cache_size=state["cache_size"])  # type: ignore[misc]
+
+    def _term(self, token: str) -> str:
+        """Map one token to its term ('' drops it); the slow path behind the cache."""
+        options = self.options
+        if token[0].isdigit() and _NUMBER_RE.fullmatch(token):
+            return NUMBER_TOKEN if options.placeholders else ""
+        if "@" in token:
+            return EMAIL_TOKEN if options.placeholders else ""
+        if "://" in token or token.startswith("www."):
+            return URL_TOKEN if options.placeholders else ""
+        if len(token) < options.min_token_length or token in self._stop_words:
+            return ""
+        token = token.replace("\u2019", "'")
+        stem = self._stem(token)
+        if stem in self._stop_words:
+            return ""
+        return stem
+
+    def unigrams(self, text: str) -> list[str]:
+        """Return the document's terms in order, before n-grams are added."""
+        tokens = self._tokenize(self._normalize(text))
+        cache = self._cache
+        if len(cache) > self.cache_size:
+            cache.clear()
+        get = cache.get
+        terms = []
+        for token in tokens:
+            term = get(token)
+            if term is None:
+                term = cache[token] = self._term(token)
+            if term:
+                terms.append(term)
+        return terms
+
+    def __call__(self, text: str) -> list[str]:
+        return ngrams(self.unigrams(text), self.options.ngram_range)
+
+    def surface_forms(self, text: str) -> dict[str, str]:
+        """Map each unigram term of ``text`` to the first token that produced it."""
+        forms: dict[str, str] = {}
+        for token in self._tokenize(self._normalize(text)):
+            term = self._cache.get(token)
+            if term is None:
+                term = self._term(token)
+            if term and term not in forms:
+                forms[term] = token
+        return forms
+
+
+def ngrams(terms: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Return the n-grams of ``terms`` for ``min_n <= n <= max_n``, joined by spaces.
+
+    Examples
+    --------
+    >>> ngrams(["green", "hydrogen", "plant"], (1, 2))
+    ['green', 'hydrogen', 'plant', 'green hydrogen', 'hydrogen plant']
+    """
+    low, high = ngram_range
+    out = list(terms) if low == 1 else []
+    for n in range(max(low, 2), high + 1):
+        if n == 2:
+            out.extend([a + " " + b for a, b in zip(terms, terms[1:])])
+        else:
+            out.extend([" ".join(terms[i : i + n]) for i in range(len(terms) - n + 1)])
+    return out
+
+
+def build_analyzer(options: TextOptions | None = None, **overrides: Any) -> Analyzer:
+    """Return the analyzer for ``options`` (defaults when omitted).
+
+    Parameters
+    ----------
+    options : TextOptions, optional
+        Base settings.
+    **overrides
+        Individual :class:`TextOptions` fields that replace those in ``options``.
+
+    Examples
+    --------
+    >>> analyzer = build_analyzer(stop_words="sklearn")
+    >>> analyzer("Electric buses for the Almaty corridors")
+    ['electr', 'buse', 'almati', 'corridor', 'electr buse', 'buse almati', 'almati corridor']
+    """
+    options = options or TextOptions()
+    if overrides:
+        options = TextOptions(**{**asdict(options), **overrides})
+    if options.stemmer is None and options.min_token_length == 1:
+        warn("min_token_length=1 without a stemmer keeps single letters; expect noisy terms", GreentagWarning)
+    return Analyzer(options)

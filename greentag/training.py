@@ -1,0 +1,374 @@
+"""Training: from labeled texts to a :class:`~greentag.model.Tagger`.
+
+The recipe, for every label at once:
+
+1. analyse each text into terms and fit the TF-IDF vocabulary;
+2. fit one linear SVM per label (positives up-weighted by the square root of
+   the class imbalance, so rare labels are not drowned by the negatives);
+3. collect out-of-fold scores with k-fold cross-validation, fit a Platt sigmoid
+   per label on them, and tune each label's threshold to maximise its F1;
+4. tune the floor of the at-least-one rule on the same out-of-fold scores;
+5. stack the weights into one matrix and hand everything to ``Tagger``.
+
+Every random choice is seeded, so the same data and options give the same
+model, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._version import __version__
+from .errors import DataError, LabelWarning, warn
+from .features import FeatureOptions, fit_features
+from .labels import indicator_matrix, normalize_label_lists
+from .model import Tagger, _check_texts
+from .text import Analyzer, TextOptions
+from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
+
+__all__ = ["TrainOptions", "train", "fit_tagger", "OPTION_NAMES"]
+
+_CLASS_WEIGHTS = ("sqrt", "balanced", None)
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Every setting of training, grouped; stored in the model file.
+
+    Parameters
+    ----------
+    text : TextOptions
+        Preprocessing (see :class:`greentag.text.TextOptions`).
+    features : FeatureOptions
+        Vocabulary and weighting (see :class:`greentag.features.FeatureOptions`).
+    C : float, default=1.0
+        Inverse regularisation strength of each label's linear SVM.
+    class_weight : {"sqrt", "balanced", None}, default="sqrt"
+        Weight of a label's positive documents: ``"sqrt"`` multiplies it by
+        the square root of negatives/positives, ``"balanced"`` by the full
+        ratio, ``None`` leaves it at 1.
+    max_iter : int, default=5000
+        Iteration cap of the SVM solver.
+    cv : int, default=5
+        Folds of the cross-validation that calibrates scores and tunes
+        thresholds; reduced automatically for tiny datasets.
+    threshold_range : (float, float), default=(0.1, 0.9)
+        Tuned thresholds are clipped into this range.
+    at_least_one : bool, default=True
+        Give the best label when none clears its threshold (see ``Tagger``).
+    multi_label : bool or None, default=None
+        ``None`` infers it: single-label when every document has exactly one label.
+    random_state : int, default=0
+        Seed of the fold split and the solver.
+    """
+
+    text: TextOptions = field(default_factory=TextOptions)
+    features: FeatureOptions = field(default_factory=FeatureOptions)
+    C: float = 1.0
+    class_weight: str | None = "sqrt"
+    max_iter: int = 5000
+    cv: int = 5
+    threshold_range: tuple[float, float] = (0.1, 0.9)
+    at_least_one: bool = True
+    multi_label: bool | None = None
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "threshold_range", tuple(self.threshold_range))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first bad option."""
+        if isinstance(self.C, bool) or not isinstance(self.C, (int, float)) or not self.C > 0:
+            raise ValueError(f"C must be a positive number, got {self.C!r}")
+        if self.class_weight not in _CLASS_WEIGHTS:
+            raise ValueError(f"class_weight must be one of {_CLASS_WEIGHTS}, got {self.class_weight!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int) or self.max_iter < 1:
+            raise ValueError(f"max_iter must be a positive int, got {self.max_iter!r}")
+        if isinstance(self.cv, bool) or not isinstance(self.cv, int) or self.cv < 2:
+            raise ValueError(f"cv must be an int >= 2, got {self.cv!r}")
+        low, high = self.threshold_range if len(self.threshold_range) == 2 else (1, 0)
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(f"threshold_range must be (low, high) with 0 <= low <= high <= 1, got {self.threshold_range!r}")
+        if self.multi_label not in (True, False, None):
+            raise ValueError(f"multi_label must be True, False or None, got {self.multi_label!r}")
+        if isinstance(self.random_state, bool) or not isinstance(self.random_state, int):
+            raise ValueError(f"random_state must be an int, got {self.random_state!r}")
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> TrainOptions:
+        """Build options from flat keyword arguments (``min_df=3, C=0.5, ...``).
+
+        Raises
+        ------
+        TypeError
+            For a name that is not an option.
+        """
+        unknown = sorted(set(kwargs) - set(OPTION_NAMES))
+        if unknown:
+            raise TypeError(f"unknown training option(s) {unknown}; known options are {sorted(OPTION_NAMES)}")
+        text = {k: v for k, v in kwargs.items() if k in _TEXT_NAMES}
+        feats = {k: v for k, v in kwargs.items() if k in _FEATURE_NAMES}
+        rest = {k: v for k, v in kwargs.items() if k in _OWN_NAMES}
+        return cls(text=TextOptions(**text), features=FeatureOptions(**feats), **rest)
+
+    def to_kwargs(self) -> dict[str, Any]:
+        """Return the flat keyword form accepted by :meth:`from_kwargs`."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name in _OWN_NAMES}
+        return {**asdict(self.text), **asdict(self.features), **own}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the options as JSON-ready data (nested by stage)."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name in _OWN_NAMES}
+        own["threshold_range"] = list(self.threshold_range)
+        return {"text": self.text.to_dict(), "features": self.features.to_dict(), **own}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainOptions:
+        """Build options from :meth:`to_dict` output."""
+        data = dict(data)
+        text = TextOptions.from_dict(data.pop("text", {}))
+        feats = FeatureOptions.from_dict(data.pop("features", {}))
+        unknown = set(data) - _OWN_NAMES
+        if unknown:
+            raise ValueError(f"unknown training options: {sorted(unknown)}")
+        return cls(text=text, features=feats, **data)
+
+
+_TEXT_NAMES = frozenset(f.name for f in fields(TextOptions))
+_FEATURE_NAMES = frozenset(f.name for f in fields(FeatureOptions))
+_OWN_NAMES = frozenset(f.name for f in fields(TrainOptions)) - {"text", "features"}
+OPTION_NAMES: tuple[str, ...] = tuple(sorted(_TEXT_NAMES | _FEATURE_NAMES | _OWN_NAMES))
+
+
+def train(texts: Iterable[str], labels: Iterable[Any], *, n_jobs: int | None = None, **options: Any) -> Tagger:
+    """Train a tagger on labeled documents.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The documents.
+    labels : iterable
+        For each document, a list of its labels (possibly empty), or a plain
+        string for single-label data.
+    n_jobs : int, optional
+        Threads for the cross-validation fits; ``-1`` uses every core. The
+        result does not depend on it.
+    **options
+        Any :class:`TrainOptions` setting by its flat name, for example
+        ``min_df=3``, ``ngram_range=(1, 1)``, ``C=0.5``, ``cv=3``.
+
+    Returns
+    -------
+    Tagger
+
+    Raises
+    ------
+    DataError
+        For empty data, mismatched lengths, bad labels or no labeled document.
+    TypeError
+        For a text that is not a str, or an unknown option.
+
+    Examples
+    --------
+    >>> texts = ["solar farm opens", "wind turbines installed", "rail freight grows",
+    ...          "new container port", "solar panels and wind", "freight trains on the corridor"]
+    >>> labels = [["green"], ["green"], ["transport"], ["transport"], ["green"], ["transport"]]
+    >>> model = train(texts, labels, min_df=1, cv=2)
+    >>> model.labels
+    ['green', 'transport']
+    >>> model.tag("a solar farm")[0].label
+    'green'
+    """
+    return fit_tagger(texts, labels, TrainOptions.from_kwargs(**options), n_jobs=n_jobs)
+
+
+def fit_tagger(texts: Iterable[str], labels: Iterable[Any], options: TrainOptions, *, n_jobs: int | None = None) -> Tagger:
+    """Train a :class:`Tagger` with explicit :class:`TrainOptions` (see :func:`train`)."""
+    docs = _check_texts(texts, "train")
+    if not docs:
+        raise DataError("no training documents: texts is empty")
+    label_lists, plain = normalize_label_lists(labels, len(docs))
+    classes = sorted({label for doc_labels in label_lists for label in doc_labels})
+    if not classes:
+        raise DataError(f"none of the {len(docs)} training documents has a label; at least one labeled document is needed")
+    single_label = options.multi_label is False or (
+        options.multi_label is None and all(len(doc_labels) == 1 for doc_labels in label_lists)
+    )
+    y = indicator_matrix(label_lists, classes)
+    _warn_about_degenerate_labels(y, classes)
+
+    text_options = options.text.resolved()
+    analyzer = Analyzer(text_options)
+    docs_terms = [analyzer(doc) for doc in docs]
+    try:
+        features = fit_features(docs_terms, options.features)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    x = features.transform(docs_terms).astype(np.float64)  # liblinear copies anything else
+
+    folds = _folds(len(docs), options)
+    jobs = [(x[train_idx], y[train_idx], x[test_idx]) for train_idx, test_idx in folds]
+    jobs.append((x, y, None))
+    results = _run(jobs, options, n_jobs)
+    coef, intercept = results[-1]
+
+    if folds:
+        out_of_fold = np.zeros(y.shape, dtype=np.float64)
+        for (_, test_idx), scores in zip(folds, results[:-1]):
+            out_of_fold[test_idx] = scores
+        calibration = np.array([fit_platt(out_of_fold[:, j], y[:, j]) for j in range(len(classes))]).T
+        oof_probs = sigmoid(out_of_fold * calibration[0] + calibration[1])
+        thresholds = np.array(
+            [tune_threshold(oof_probs[:, j], y[:, j], bounds=options.threshold_range) for j in range(len(classes))]
+        )
+        floor = tune_fallback_floor(oof_probs, y, thresholds) if options.at_least_one else 1.0
+        cv_metrics = _cv_metrics(oof_probs, y, thresholds, floor, classes, options.at_least_one, single_label)
+    else:
+        warn(f"only {len(docs)} documents: too few to cross-validate; scores are uncalibrated", LabelWarning)
+        calibration = np.vstack([np.ones(len(classes)), np.zeros(len(classes))])
+        thresholds = np.full(len(classes), 0.5)
+        floor, cv_metrics = 0.0, None
+
+    metadata = {
+        "training": {
+            "options": options.to_dict(),
+            "resolved_text_options": text_options.to_dict(),
+            "n_documents": len(docs),
+            "n_unlabeled_documents": int((y.sum(axis=1) == 0).sum()),
+            "label_counts": {label: int(n) for label, n in zip(classes, y.sum(axis=0))},
+            "data_sha256": data_fingerprint(docs, label_lists),
+            "single_label": single_label,
+            "cv_folds": len(folds),
+            "cv_metrics": cv_metrics,
+            "greentag_version": __version__,
+        }
+    }
+    return Tagger(
+        labels=classes,
+        features=features,
+        coef=coef,
+        intercept=intercept,
+        calibration=calibration,
+        thresholds=thresholds,
+        text_options=text_options,
+        at_least_one=options.at_least_one,
+        fallback_floor=floor,
+        single_label=single_label,
+        metadata=metadata,
+    )
+
+
+def data_fingerprint(texts: Sequence[str], label_lists: Sequence[Sequence[str]]) -> str:
+    """Return a SHA-256 of the texts and labels, in order (what the model was trained on)."""
+    digest = hashlib.sha256()
+    for text, doc_labels in zip(texts, label_lists):
+        digest.update(json.dumps([text, list(doc_labels)], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _warn_about_degenerate_labels(y: np.ndarray, classes: Sequence[str]) -> None:
+    counts = y.sum(axis=0)
+    everywhere = [c for c, n in zip(classes, counts) if n == len(y)]
+    once = [c for c, n in zip(classes, counts) if n == 1 and n < len(y)]
+    if everywhere and len(y) > 1:
+        warn(f"label(s) {everywhere} are on every training document; they will be given to every document", LabelWarning)
+    if once:
+        shown = once if len(once) <= 10 else once[:10] + [f"... {len(once) - 10} more"]
+        warn(f"label(s) {shown} have a single training document; their tags will be unreliable", LabelWarning)
+
+
+def _folds(n_docs: int, options: TrainOptions) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import KFold
+
+    n_splits = min(options.cv, n_docs // 2)
+    if n_splits < 2:
+        return []
+    return list(KFold(n_splits, shuffle=True, random_state=options.random_state).split(np.arange(n_docs)))
+
+
+def _run(
+    jobs: list[tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix | None]], options: TrainOptions, n_jobs: int | None
+) -> list[Any]:
+    from joblib import Parallel, delayed
+
+    # liblinear releases the GIL, so threads run the fits in parallel without
+    # copying the feature matrix into other processes.
+    return Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_fit_labels)(x, y, x_eval, options) for x, y, x_eval in jobs
+    )
+
+
+def _fit_labels(
+    x: sp.csr_matrix, y: np.ndarray, x_eval: sp.csr_matrix | None, options: TrainOptions
+) -> Any:
+    """Fit one SVM per label; return eval scores, or (coef, intercept) when ``x_eval`` is None."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
+    n_labels = y.shape[1]
+    coef = np.zeros((x.shape[1], n_labels), dtype=np.float32)
+    intercept = np.zeros(n_labels, dtype=np.float32)
+    for j in range(n_labels):
+        target = y[:, j]
+        n_pos = int(target.sum())
+        if n_pos == 0 or n_pos == len(target):
+            # A constant predictor: what scikit-learn's OneVsRest does for such labels.
+            intercept[j] = 1.0 if n_pos else -1.0
+            continue
+        weight = _positive_weight(n_pos, len(target) - n_pos, options.class_weight)
+        svm = LinearSVC(
+            C=options.C, class_weight={0: 1.0, 1: weight}, max_iter=options.max_iter, random_state=options.random_state
+        )
+        with warnings.catch_warnings():
+            # Rare labels may stop at max_iter; their scores are calibrated anyway.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svm.fit(x, target)
+        coef[:, j] = svm.coef_[0]
+        intercept[j] = svm.intercept_[0]
+    if x_eval is None:
+        return coef, intercept
+    return np.asarray(x_eval @ coef.astype(np.float64)) + intercept
+
+
+def _positive_weight(n_pos: int, n_neg: int, mode: str | None) -> float:
+    if mode is None:
+        return 1.0
+    ratio = n_neg / n_pos
+    return max(1.0, float(np.sqrt(ratio))) if mode == "sqrt" else float(ratio)
+
+
+def _cv_metrics(
+    probs: np.ndarray,
+    y: np.ndarray,
+    thresholds: np.ndarray,
+    floor: float,
+    classes: Sequence[str],
+    at_least_one: bool,
+    single_label: bool,
+) -> dict[str, Any]:
+    """Micro/macro F1 of the out-of-fold decisions (thresholds tuned on them, so a little optimistic)."""
+    from .evaluation import f1_summary
+
+    predicted = probs >= thresholds
+    if at_least_one:
+        empty = ~predicted.any(axis=1)
+        best = probs.argmax(axis=1)
+        fire = empty & (probs[np.arange(len(probs)), best] >= floor)
+        predicted[np.flatnonzero(fire), best[fire]] = True
+    if single_label:
+        top = np.zeros_like(predicted)
+        masked = np.where(predicted, probs, -1.0)
+        rows = np.flatnonzero(predicted.any(axis=1))
+        top[rows, masked[rows].argmax(axis=1)] = True
+        predicted = top
+    return f1_summary(y.astype(bool), predicted, classes)
