@@ -22,24 +22,24 @@ from .model import Explanation, Tag, Tagger
 from .training import train
 
 __all__ = [
+    "DataError",
+    "Explanation",
+    "GreentagError",
+    "GreentagWarning",
+    "InputTypeError",
+    "LabelWarning",
+    "ModelError",
+    "Tag",
+    "Tagger",
     "__version__",
-    "tag",
-    "tag_many",
-    "tag_stream",
     "explain",
-    "train",
     "load",
     "load_default",
     "read_dataset",
-    "Tag",
-    "Explanation",
-    "Tagger",
-    "GreentagError",
-    "ModelError",
-    "DataError",
-    "InputTypeError",
-    "GreentagWarning",
-    "LabelWarning",
+    "tag",
+    "tag_many",
+    "tag_stream",
+    "train",
 ]
 
 

@@ -71,28 +71,44 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="*", metavar="TEXT|FILE|-", help="a text, a file holding one document, or - for stdin")
+    p.add_argument(
+        "inputs", nargs="*", metavar="TEXT|FILE|-", help="a text, a file holding one document, or - for stdin"
+    )
     p.add_argument("--model", help=model_help)
     p.add_argument("--format", choices=("text", "json", "jsonl"), default="text", help="output format (default: text)")
     p.add_argument("--threshold", type=_probability, help="one threshold for every label instead of the tuned ones")
     p.add_argument("--top-k", type=_positive_int, help="at most this many tags per document")
-    p.add_argument("--input", metavar="FILE", help="stream many documents: JSONL, CSV/TSV or text (one per line); - is stdin")
+    p.add_argument(
+        "--input", metavar="FILE", help="stream many documents: JSONL, CSV/TSV or text (one per line); - is stdin"
+    )
     p.add_argument("--output", metavar="FILE", help="with --input: write JSONL here (default: stdout)")
-    p.add_argument("--input-format", choices=("jsonl", "csv", "tsv", "text"), help="format of --input (default: from the suffix)")
+    p.add_argument(
+        "--input-format", choices=("jsonl", "csv", "tsv", "text"), help="format of --input (default: from the suffix)"
+    )
     p.add_argument("--text-field", default="text", help="JSON key / CSV column of the text (default: text)")
     p.add_argument("--id-field", default="id", help="JSON key / CSV column of the document id (default: id)")
     p.add_argument("--n-jobs", type=int, default=None, help="worker processes for --input (-1: all cores)")
     p.add_argument("--batch-size", type=_positive_int, default=1000, help="documents per batch (default: 1000)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = commands.add_parser("explain", help="show the terms behind each tag", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "explain",
+        help="show the terms behind each tag",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("text", metavar="TEXT|FILE|-", help="a text, a file, or - for stdin")
     p.add_argument("--model", help=model_help)
     p.add_argument("--label", help="explain this label instead of the document's tags")
     p.add_argument("--top-n", type=_positive_int, default=10, help="terms per label (default: 10)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
-    p = commands.add_parser("train", help="train a model on labeled data", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "train",
+        help="train a model on labeled data",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("data", help="labeled data: .jsonl, .csv, .tsv, fastText .txt/.ft (optionally .gz) or a folder")
     p.add_argument("-o", "--output", required=True, help="where to write the model file (e.g. model.gtm)")
     _add_data_options(p)
@@ -100,18 +116,29 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-df", type=float, help="drop terms in more documents (fraction, or count > 1)")
     p.add_argument("--max-features", type=_positive_int, help="keep only the most frequent terms")
     p.add_argument("--ngram-max", type=int, choices=(1, 2, 3), help="longest n-gram of terms (default: 2)")
-    p.add_argument("--stop-words", choices=("english", "nltk", "sklearn", "none"), help="stop-word list (default: english)")
+    p.add_argument(
+        "--stop-words", choices=("english", "nltk", "sklearn", "none"), help="stop-word list (default: english)"
+    )
     p.add_argument("--stemmer", choices=("snowball", "porter", "none"), help="stemmer (default: snowball)")
     p.add_argument("--C", dest="C", type=float, help="inverse regularisation of the SVMs (default: 1.0)")
-    p.add_argument("--class-weight", choices=("sqrt", "balanced", "none"), help="weight of positive documents (default: sqrt)")
+    p.add_argument(
+        "--class-weight", choices=("sqrt", "balanced", "none"), help="weight of positive documents (default: sqrt)"
+    )
     p.add_argument("--cv", type=int, help="cross-validation folds for calibration and thresholds (default: 5)")
-    p.add_argument("--no-at-least-one", action="store_true", help="allow documents with no tag even when scores are low")
+    p.add_argument(
+        "--no-at-least-one", action="store_true", help="allow documents with no tag even when scores are low"
+    )
     p.add_argument("--seed", type=int, dest="random_state", help="random seed (default: 0)")
     p.add_argument("--n-jobs", type=int, default=None, help="threads for training (-1: all cores)")
     p.add_argument("--out-of-core", action="store_true", help="stream the data in chunks (corpora larger than memory)")
     p.add_argument("--chunk-size", type=_positive_int, default=10_000, help="documents per chunk with --out-of-core")
 
-    p = commands.add_parser("evaluate", help="score a model on labeled data", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "evaluate",
+        help="score a model on labeled data",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("model", help="model file, or 'default'")
     p.add_argument("data", help="labeled data (same formats as train)")
     _add_data_options(p)
@@ -128,7 +155,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-format", choices=("jsonl", "csv", "tsv", "fasttext", "folder"), help="data format (default: from the name)")
+    p.add_argument(
+        "--data-format",
+        choices=("jsonl", "csv", "tsv", "fasttext", "folder"),
+        help="data format (default: from the name)",
+    )
     p.add_argument("--text-field", default="text", help="JSON key / CSV column of the text (default: text)")
     p.add_argument("--labels-field", default="labels", help="JSON key / CSV column of the labels (default: labels)")
     p.add_argument("--label-separator", help="separator of several labels in one CSV cell (default: | ; or ,)")
@@ -250,9 +281,19 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
     _, text = _read_one(args.text, stdin)
     if args.label is not None and args.label not in model.labels:
         raise GreentagError(f"unknown label {args.label!r}; the model's labels are: {', '.join(model.labels)}")
-    explanations = [model.explain(text, args.label, top_n=args.top_n)] if args.label else model.explain(text, top_n=args.top_n)
+    explanations = (
+        [model.explain(text, args.label, top_n=args.top_n)] if args.label else model.explain(text, top_n=args.top_n)
+    )
     if args.format == "json":
-        payload = [{"label": e.label, "score": round(e.score, 6), "bias": round(e.bias, 6), "terms": [[t, round(w, 6)] for t, w in e.terms]} for e in explanations]
+        payload = [
+            {
+                "label": e.label,
+                "score": round(e.score, 6),
+                "bias": round(e.bias, 6),
+                "terms": [[t, round(w, 6)] for t, w in e.terms],
+            }
+            for e in explanations
+        ]
         json.dump(payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
@@ -329,7 +370,9 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     model.save(args.output)
     training = model.metadata.get("training", {})
     cv = training.get("cv_metrics") or {}
-    out.write(f"trained on {training.get('n_documents')} documents, {len(model.labels)} labels, {model.features.n_features} features in {time.perf_counter() - started:.1f} s\n")
+    out.write(
+        f"trained on {training.get('n_documents')} documents, {len(model.labels)} labels, {model.features.n_features} features in {time.perf_counter() - started:.1f} s\n"
+    )
     if cv:
         out.write(f"cross-validated: micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}\n")
     out.write(f"wrote {args.output}\n")
@@ -437,7 +480,9 @@ def main(
         err.write(f"greentag {args.command}: error: {exc}\n")
         return 2
     except (GreentagError, OSError, ValueError) as exc:
-        message = str(exc) if not isinstance(exc, OSError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        message = (
+            str(exc) if not isinstance(exc, OSError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        )
         err.write(f"greentag: error: {message}\n")
         return 1
     except KeyboardInterrupt:

@@ -38,9 +38,9 @@ __all__ = [
     "FORMATS",
     "detect_format",
     "iter_dataset",
+    "iter_documents",
     "read_dataset",
     "write_dataset",
-    "iter_documents",
 ]
 
 FORMATS = ("jsonl", "csv", "tsv", "fasttext", "folder")
@@ -87,9 +87,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return "folder"
     fmt = _SUFFIXES.get(_suffix(p))
     if fmt is None:
-        raise DataError(
-            f"cannot tell the format from the name; pass format= one of {FORMATS}", path=str(path)
-        )
+        raise DataError(f"cannot tell the format from the name; pass format= one of {FORMATS}", path=str(path))
     return fmt
 
 
@@ -116,7 +114,11 @@ def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
             for number, line in enumerate(handle, start=1):
                 yield number, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        raise DataError(f"not valid {encoding} text ({exc.reason}); convert the file or pass encoding=", path=str(path), line=number + 1) from None
+        raise DataError(
+            f"not valid {encoding} text ({exc.reason}); convert the file or pass encoding=",
+            path=str(path),
+            line=number + 1,
+        ) from None
     except (OSError, EOFError) as exc:
         raise DataError(f"cannot read: {exc}", path=str(path), line=number + 1) from None
 
@@ -127,7 +129,9 @@ def _as_labels(value: Any, path: Path, line: int, field: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DataError(f"{field!r} must be a string or a list of strings, got {json.dumps(value)[:60]}", path=str(path), line=line)
+        raise DataError(
+            f"{field!r} must be a string or a list of strings, got {json.dumps(value)[:60]}", path=str(path), line=line
+        )
     return [v.strip() for v in value if v.strip()]
 
 
@@ -202,15 +206,11 @@ def _read_fasttext(path: Path, encoding: str, prefix: str) -> Iterator[Record]:
         if not line.strip():
             continue
         words = line.split()
-        labels: list[str] = []
-        i = 0
-        while i < len(words) and words[i].startswith(prefix):
-            labels.append(words[i][len(prefix) :])
-            i += 1
-        if not labels and i == 0 and not any(w.startswith(prefix) for w in words):
-            raise DataError(f"no {prefix!r} label at the start of the line; is this fastText format?", path=str(path), line=line_no)
-        text = " ".join(w for w in words[i:] if not w.startswith(prefix))
-        labels += [w[len(prefix) :] for w in words[i:] if w.startswith(prefix)]
+        # fastText takes labels anywhere on the line, though they usually lead.
+        labels = [w[len(prefix) :] for w in words if w.startswith(prefix)]
+        text = " ".join(w for w in words if not w.startswith(prefix))
+        if not labels:
+            raise DataError(f"no {prefix!r} label on the line; is this fastText format?", path=str(path), line=line_no)
         if not text:
             raise DataError("a line with labels but no text", path=str(path), line=line_no)
         if any(not label for label in labels):
@@ -436,7 +436,9 @@ def iter_documents(
     if from_stdin:
         fmt = format or "text"
     else:
-        fmt = format or {"jsonl": "jsonl", "csv": "csv", "tsv": "tsv"}.get(_SUFFIXES.get(_suffix(Path(str(path))), ""), "text")
+        fmt = format or {"jsonl": "jsonl", "csv": "csv", "tsv": "tsv"}.get(
+            _SUFFIXES.get(_suffix(Path(str(path))), ""), "text"
+        )
     if fmt not in TEXT_FORMATS:
         raise DataError(f"unknown input format {fmt!r}; expected one of {TEXT_FORMATS}", path=where)
     if fmt in ("csv", "tsv"):
@@ -466,7 +468,9 @@ def iter_documents(
         yield obj.get(id_field, line_no), text
 
 
-def _csv_documents(path: Path, encoding: str, delimiter: str, text_field: str, id_field: str) -> Iterator[tuple[Any, str]]:
+def _csv_documents(
+    path: Path, encoding: str, delimiter: str, text_field: str, id_field: str
+) -> Iterator[tuple[Any, str]]:
     handle = _open_text(path, encoding)
     with handle:
         reader = csv.reader(handle, delimiter=delimiter)
@@ -482,5 +486,7 @@ def _csv_documents(path: Path, encoding: str, delimiter: str, text_field: str, i
             if not row:
                 continue
             if len(row) <= max(text_col, id_col):
-                raise DataError(f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=reader.line_num)
+                raise DataError(
+                    f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=reader.line_num
+                )
             yield (row[id_col] if id_col >= 0 else number), row[text_col]

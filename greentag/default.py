@@ -18,11 +18,11 @@ from .errors import GreentagWarning, ModelError, warn
 from .model import Tagger
 
 __all__ = [
-    "load_default",
-    "default_model_path",
-    "seeds_path",
-    "build_default_model",
     "DEFAULT_MODEL_OPTIONS",
+    "build_default_model",
+    "default_model_path",
+    "load_default",
+    "seeds_path",
 ]
 
 DEFAULT_MODEL_NAME = "default.gtm"
@@ -114,7 +114,6 @@ def _load_or_rebuild() -> Tagger:
         f"the shipped default model could not be loaded ({problem}); rebuilding it from the bundled seed "
         f"corpus and caching it at {cached}",
         GreentagWarning,
-        stacklevel=4,
     )
     model = build_default_model()
     try:

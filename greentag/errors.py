@@ -7,9 +7,11 @@ exception a caller would naturally catch (``ValueError`` for bad values), so
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
-__all__ = ["GreentagError", "ModelError", "DataError", "InputTypeError", "GreentagWarning", "LabelWarning"]
+__all__ = ["DataError", "GreentagError", "GreentagWarning", "InputTypeError", "LabelWarning", "ModelError"]
 
 
 class GreentagError(Exception):
@@ -42,6 +44,16 @@ class LabelWarning(GreentagWarning):
     """A label cannot be learned well (present in every document, or in too few)."""
 
 
-def warn(message: str, category: type[Warning] = GreentagWarning, stacklevel: int = 3) -> None:
-    """Issue a greentag warning attributed to the caller's caller."""
-    warnings.warn(message, category, stacklevel=stacklevel)
+def warn(message: str, category: type[Warning] = GreentagWarning) -> None:
+    """Issue a warning attributed to the first caller outside greentag.
+
+    Public functions call each other at varying depths, so a fixed
+    ``stacklevel`` would often blame a line inside greentag.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    level = 2  # 1 would be this function; 2 is the frame above it
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package:
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

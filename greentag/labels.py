@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["normalize_label_lists", "indicator_matrix"]
+__all__ = ["indicator_matrix", "normalize_label_lists"]
 
 
 def normalize_label_lists(labels: Iterable[Any], n_texts: int | None = None) -> tuple[list[list[str]], bool]:
@@ -60,7 +60,9 @@ def normalize_label_lists(labels: Iterable[Any], n_texts: int | None = None) -> 
             if entry is None:
                 entry = []
             elif isinstance(entry, (bytes, dict)) or not isinstance(entry, Iterable):
-                raise DataError(f"labels[{i}] must be a label string or a list of label strings, got {type(entry).__name__}")
+                raise DataError(
+                    f"labels[{i}] must be a label string or a list of label strings, got {type(entry).__name__}"
+                )
         seen: dict[str, None] = {}
         for label in entry:
             if not isinstance(label, str):

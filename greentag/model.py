@@ -16,9 +16,9 @@ document costs one gather and one small matrix-vector product.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple, overload
 
 import numpy as np
@@ -28,7 +28,7 @@ from .errors import InputTypeError
 from .features import TfidfFeatures
 from .text import Analyzer, TextOptions
 
-__all__ = ["Tag", "Explanation", "Tagger"]
+__all__ = ["Explanation", "Tag", "Tagger"]
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -473,4 +473,3 @@ def _checked_batches(texts: Iterable[str], batch_size: int) -> Iterator[list[str
             batch = []
     if batch:
         yield batch
-

@@ -26,7 +26,7 @@ import numpy as np
 
 from .model import Tag, Tagger
 
-__all__ = ["ModelHandle", "model_handle", "tag_batches_in_parallel", "load_from_handle"]
+__all__ = ["ModelHandle", "load_from_handle", "model_handle", "tag_batches_in_parallel"]
 
 _MAX_CACHED_MODELS = 4
 _worker_models: dict[str, Tagger] = {}

@@ -30,7 +30,7 @@ from .features import TfidfFeatures
 from .model import Tagger
 from .text import TextOptions
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model", "load_model", "read_manifest", "MODEL_SUFFIX"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODEL_SUFFIX", "load_model", "read_manifest", "save_model"]
 
 FORMAT_NAME = "greentag-model"
 FORMAT_VERSION = 1
@@ -74,7 +74,9 @@ def save_model(model: Tagger, path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     if target.is_dir():
-        raise ModelError(f"cannot save the model to {str(target)!r}: it is a directory; give a file name such as model{MODEL_SUFFIX}")
+        raise ModelError(
+            f"cannot save the model to {str(target)!r}: it is a directory; give a file name such as model{MODEL_SUFFIX}"
+        )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ModelError(f"cannot save the model to {str(target)!r}: folder {str(folder)!r} does not exist")
@@ -132,7 +134,8 @@ def _build_payload(model: Tagger) -> dict[str, bytes]:
         "single_label": model.single_label,
         "metadata": model.metadata,
         "members": {
-            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in sorted(members.items())
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in sorted(members.items())
         },
     }
     manifest["checksum"] = _manifest_checksum(manifest)
@@ -142,7 +145,9 @@ def _build_payload(model: Tagger) -> dict[str, bytes]:
 
 def _manifest_checksum(manifest: dict[str, Any]) -> str:
     body = {key: value for key, value in manifest.items() if key != "checksum"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    ).hexdigest()
 
 
 def _write_zip(handle: Any, members: dict[str, bytes]) -> None:
@@ -234,7 +239,9 @@ def _check_entries(archive: zipfile.ZipFile, name: str) -> None:
             )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
-        raise ModelError(f"model file {name!r} declares {total:,} bytes in all, over the {MAX_TOTAL_BYTES:,}-byte limit")
+        raise ModelError(
+            f"model file {name!r} declares {total:,} bytes in all, over the {MAX_TOTAL_BYTES:,}-byte limit"
+        )
 
 
 def _read_bytes(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
@@ -279,7 +286,9 @@ def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
 
 def _check_manifest_types(manifest: dict[str, Any], name: str) -> None:
     def bad(field: str, expected: str) -> ModelError:
-        return ModelError(f"model file {name!r}: manifest field {field!r} must be {expected}, got {manifest.get(field)!r:.80}")
+        return ModelError(
+            f"model file {name!r}: manifest field {field!r} must be {expected}, got {manifest.get(field)!r:.80}"
+        )
 
     labels = manifest.get("labels")
     if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
@@ -326,7 +335,9 @@ def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: s
         # Object arrays (which would need unpickling) end up here too.
         raise ModelError(f"model file {name!r}: {array}.npy is not a plain numeric array ({exc})") from None
     if not isinstance(value, np.ndarray) or value.dtype != np.dtype(dtype):
-        raise ModelError(f"model file {name!r}: {array}.npy must hold {dtype}, got {getattr(value, 'dtype', type(value))}")
+        raise ModelError(
+            f"model file {name!r}: {array}.npy must hold {dtype}, got {getattr(value, 'dtype', type(value))}"
+        )
     sizes = {"V": n_features, "L": n_labels, "2": 2}
     shape = tuple(sizes[s] for s in shape_names)
     if value.shape != shape:
@@ -340,9 +351,7 @@ def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) ->
     name = str(source)
     labels: list[str] = manifest["labels"]
     n_features: int = manifest["n_features"]
-    arrays = {
-        array: _load_array(members[f"{array}.npy"], array, n_features, len(labels), name) for array in ARRAYS
-    }
+    arrays = {array: _load_array(members[f"{array}.npy"], array, n_features, len(labels), name) for array in ARRAYS}
     try:
         vocabulary = members[VOCABULARY].decode("utf-8", "surrogatepass").split("\n")
     except UnicodeDecodeError as exc:

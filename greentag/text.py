@@ -19,12 +19,12 @@ from typing import Any
 from .errors import GreentagWarning, warn
 
 __all__ = [
-    "TextOptions",
     "Analyzer",
-    "build_normalizer",
-    "build_tokenizer",
-    "build_stemmer",
+    "TextOptions",
     "build_analyzer",
+    "build_normalizer",
+    "build_stemmer",
+    "build_tokenizer",
     "resolve_stop_words",
 ]
 
@@ -49,9 +49,7 @@ _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 # scikit-learn's English list is a good fallback but it drops words that carry
 # topic meaning in news ("interest" rates, steel "mill", copper "mine", UN).
 _CONTENT_WORDS_IN_SKLEARN_LIST = frozenset(
-    """amount bill bottom call con cry describe detail empty fill find fire found
-    front full interest mill mine move name part serious show side sincere system
-    thick thin top un""".split()
+    ["amount", "bill", "bottom", "call", "con", "cry", "describe", "detail", "empty", "fill", "find", "fire", "found", "front", "full", "interest", "mill", "mine", "move", "name", "part", "serious", "show", "side", "sincere", "system", "thick", "thin", "top", "un"]
 )
 
 _STOP_WORD_SOURCES = ("english", "nltk", "sklearn")
@@ -108,14 +106,18 @@ class TextOptions:
         if self.unicode_form not in ("NFKC", "NFC", "NFKD", "NFD", None):
             raise ValueError(f"unicode_form must be 'NFKC', 'NFC', 'NFKD', 'NFD' or None, got {self.unicode_form!r}")
         if isinstance(self.stop_words, str) and self.stop_words not in _STOP_WORD_SOURCES:
-            raise ValueError(f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r}")
+            raise ValueError(
+                f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r}"
+            )
         if self.stemmer not in (*_STEMMERS, None):
             raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {self.stemmer!r}")
         if not isinstance(self.min_token_length, int) or self.min_token_length < 1:
             raise ValueError(f"min_token_length must be a positive int, got {self.min_token_length!r}")
         low, high = self.ngram_range if len(self.ngram_range) == 2 else (0, -1)
         if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3):
-            raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n <= 3, got {self.ngram_range!r}")
+            raise ValueError(
+                f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n <= 3, got {self.ngram_range!r}"
+            )
 
     def resolved(self) -> TextOptions:
         """Return a copy whose ``stop_words`` is the explicit word list."""

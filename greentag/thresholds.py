@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_platt", "sigmoid", "tune_threshold", "tune_fallback_floor"]
+__all__ = ["fit_platt", "sigmoid", "tune_fallback_floor", "tune_threshold"]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -57,6 +57,7 @@ def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 100) -> tupl
         # Nothing to separate: a constant at the smoothed base rate.
         rate = float(target.mean())
         return 0.0, float(np.log(rate / (1.0 - rate)))
+
     def loss(a: float, b: float) -> float:
         z = a * s + b
         return float(np.sum(np.logaddexp(0.0, z) - target * z))

@@ -34,7 +34,7 @@ from .model import Tagger, _check_texts
 from .text import Analyzer, TextOptions
 from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
 
-__all__ = ["TrainOptions", "train", "fit_tagger", "OPTION_NAMES"]
+__all__ = ["OPTION_NAMES", "TrainOptions", "fit_tagger", "train"]
 
 _CLASS_WEIGHTS = ("sqrt", "balanced", None)
 
@@ -97,7 +97,9 @@ class TrainOptions:
             raise ValueError(f"cv must be an int >= 2, got {self.cv!r}")
         low, high = self.threshold_range if len(self.threshold_range) == 2 else (1, 0)
         if not 0.0 <= low <= high <= 1.0:
-            raise ValueError(f"threshold_range must be (low, high) with 0 <= low <= high <= 1, got {self.threshold_range!r}")
+            raise ValueError(
+                f"threshold_range must be (low, high) with 0 <= low <= high <= 1, got {self.threshold_range!r}"
+            )
         if self.multi_label not in (True, False, None):
             raise ValueError(f"multi_label must be True, False or None, got {self.multi_label!r}")
         if isinstance(self.random_state, bool) or not isinstance(self.random_state, int):
@@ -191,7 +193,9 @@ def train(texts: Iterable[str], labels: Iterable[Any], *, n_jobs: int | None = N
     return fit_tagger(texts, labels, TrainOptions.from_kwargs(**options), n_jobs=n_jobs)
 
 
-def fit_tagger(texts: Iterable[str], labels: Iterable[Any], options: TrainOptions, *, n_jobs: int | None = None) -> Tagger:
+def fit_tagger(
+    texts: Iterable[str], labels: Iterable[Any], options: TrainOptions, *, n_jobs: int | None = None
+) -> Tagger:
     """Train a :class:`Tagger` with explicit :class:`TrainOptions` (see :func:`train`)."""
     docs = _check_texts(texts, "train")
     if not docs:
@@ -199,7 +203,9 @@ def fit_tagger(texts: Iterable[str], labels: Iterable[Any], options: TrainOption
     label_lists, plain = normalize_label_lists(labels, len(docs))
     classes = sorted({label for doc_labels in label_lists for label in doc_labels})
     if not classes:
-        raise DataError(f"none of the {len(docs)} training documents has a label; at least one labeled document is needed")
+        raise DataError(
+            f"none of the {len(docs)} training documents has a label; at least one labeled document is needed"
+        )
     single_label = options.multi_label is False or (
         options.multi_label is None and all(len(doc_labels) == 1 for doc_labels in label_lists)
     )
@@ -281,7 +287,9 @@ def _warn_about_degenerate_labels(y: np.ndarray, classes: Sequence[str]) -> None
     everywhere = [c for c, n in zip(classes, counts) if n == len(y)]
     once = [c for c, n in zip(classes, counts) if n == 1 and n < len(y)]
     if everywhere and len(y) > 1:
-        warn(f"label(s) {everywhere} are on every training document; they will be given to every document", LabelWarning)
+        warn(
+            f"label(s) {everywhere} are on every training document; they will be given to every document", LabelWarning
+        )
     if once:
         shown = once if len(once) <= 10 else once[:10] + [f"... {len(once) - 10} more"]
         warn(f"label(s) {shown} have a single training document; their tags will be unreliable", LabelWarning)
@@ -308,9 +316,7 @@ def _run(
     )
 
 
-def _fit_labels(
-    x: sp.csr_matrix, y: np.ndarray, x_eval: sp.csr_matrix | None, options: TrainOptions
-) -> Any:
+def _fit_labels(x: sp.csr_matrix, y: np.ndarray, x_eval: sp.csr_matrix | None, options: TrainOptions) -> Any:
     """Fit one SVM per label; return eval scores, or (coef, intercept) when ``x_eval`` is None."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC

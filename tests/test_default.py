@@ -1,0 +1,102 @@
+"""The shipped default model: loading, the seed article, held-out articles, rebuilding."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import greentag
+from greentag import default as default_module
+
+from .conftest import SEED_ARTICLE, require_shared
+
+
+def test_tag_uses_the_default_model() -> None:
+    tags = greentag.tag("The new metro line and the rail freight terminal open next year.")
+    assert tags and tags[0].label == "transport_logistics"
+    assert greentag.load_default() is greentag.load_default()
+
+
+def test_default_model_labels_follow_the_taxonomy(default_model: greentag.Tagger) -> None:
+    import json
+
+    taxonomy = json.loads((default_module.seeds_path() / "taxonomy.json").read_text(encoding="utf-8"))
+    assert default_model.labels == sorted(label["id"] for label in taxonomy["labels"])
+
+
+def test_seed_article_gets_its_topics(default_model: greentag.Tagger) -> None:
+    text = require_shared(SEED_ARTICLE).read_text(encoding="utf-8")
+    labels = {t.label for t in default_model.tag(text)}
+    assert {"green_technology", "transport_logistics", "trade_in_services"} <= labels
+
+
+def test_top_level_functions_agree_with_the_model(default_model: greentag.Tagger) -> None:
+    texts = ["Solar parks and wind farms", "A new hospital in Almaty", ""]
+    assert greentag.tag_many(texts) == [default_model.tag(t) for t in texts]
+    assert list(greentag.tag_stream(iter(texts))) == greentag.tag_many(texts)
+    assert greentag.tag(texts[0], top_k=1) == default_model.tag(texts[0], top_k=1)
+    assert [e.label for e in greentag.explain(texts[0])] == [t.label for t in greentag.tag(texts[0])]
+
+
+def test_loaded_once_under_concurrent_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    default_module._reset_for_tests()
+    loads = []
+    real_load = greentag.Tagger.load
+
+    def counting_load(path: object) -> greentag.Tagger:
+        loads.append(path)
+        return real_load(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(greentag.Tagger, "load", staticmethod(counting_load))
+    texts = [f"Rail freight and port number {i} with solar power" for i in range(16)]
+    barrier = threading.Barrier(16)
+    results: list[object] = [None] * 16
+
+    def worker(i: int) -> None:
+        barrier.wait()
+        results[i] = greentag.tag(texts[i])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1
+    monkeypatch.undo()
+    assert results == [greentag.tag(t) for t in texts]
+
+
+def test_rebuilds_from_seeds_when_the_shipped_model_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, default_model: greentag.Tagger
+) -> None:
+    broken = tmp_path / "default.gtm"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    monkeypatch.setattr(default_module, "default_model_path", lambda: broken)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    default_module._reset_for_tests()
+    try:
+        with pytest.warns(greentag.GreentagWarning, match="rebuilding it from the bundled seed corpus"):
+            rebuilt = greentag.load_default()
+        cached = tmp_path / "cache" / "greentag" / f"default-{greentag.__version__}.gtm"
+        assert cached.is_file()
+        np.testing.assert_allclose(
+            rebuilt.predict_proba(["solar power"]), default_model.predict_proba(["solar power"]), rtol=1e-6
+        )
+        # Next process start: the cached rebuild loads without another warning.
+        default_module._reset_for_tests()
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert greentag.load_default().labels == default_model.labels
+    finally:
+        default_module._reset_for_tests()
+
+
+def test_shipped_model_rebuilds_byte_for_byte(tmp_path: Path) -> None:
+    rebuilt = default_module.build_default_model()
+    rebuilt.save(tmp_path / "default.gtm")
+    assert (tmp_path / "default.gtm").read_bytes() == default_module.default_model_path().read_bytes()
