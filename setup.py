@@ -52,7 +52,7 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6.80"],
+        "test": ["pytest>=7", "hypothesis>=6.80", "pandas>=1.5", "matplotlib>=3.6"],
         "dask": ["dask[bag,dataframe]>=2023.1", "distributed>=2023.1"],
         "pandas": ["pandas>=1.5"],
         "report": ["matplotlib>=3.6"],

@@ -12,7 +12,9 @@ load with :meth:`Tagger.load`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .data import read_dataset
@@ -20,6 +22,11 @@ from .default import load_default
 from .errors import DataError, GreentagError, GreentagWarning, InputTypeError, LabelWarning, ModelError
 from .model import Explanation, Tag, Tagger
 from .training import train
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .estimator import TopicTagger
 
 __all__ = [
     "DataError",
@@ -31,16 +38,28 @@ __all__ = [
     "ModelError",
     "Tag",
     "Tagger",
+    "TopicTagger",
     "__version__",
     "explain",
     "load",
     "load_default",
     "read_dataset",
     "tag",
+    "tag_frame",
     "tag_many",
     "tag_stream",
     "train",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # TopicTagger is loaded on first use: importing scikit-learn's estimator
+    # machinery would more than double the time of ``import greentag``.
+    if name == "TopicTagger":
+        from .estimator import TopicTagger
+
+        return TopicTagger
+    raise AttributeError(f"module 'greentag' has no attribute {name!r}")
 
 
 def tag(text: str, *, threshold: float | None = None, top_k: int | None = None) -> list[Tag]:
@@ -91,6 +110,47 @@ def explain(text: str, *, top_n: int = 10) -> list[Explanation]:
     True
     """
     return load_default().explain(text, top_n=top_n)
+
+
+def tag_frame(
+    df: pandas.DataFrame,
+    text_column: str = "text",
+    *,
+    model: Tagger | str | os.PathLike[str] | None = None,
+    scores: bool = False,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    n_jobs: int | None = None,
+    batch_size: int = 1000,
+    tags_column: str = "tags",
+    score_prefix: str = "score_",
+) -> pandas.DataFrame:
+    """Tag the texts of a pandas DataFrame; see :func:`greentag.frame.tag_frame`.
+
+    pandas is an optional dependency (``pip install "greentag[pandas]"``),
+    imported only when this function is called.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"text": ["Wind farms and solar panels feed the grid."]})
+    >>> tag_frame(df, scores=True).columns[:2].tolist()
+    ['text', 'tags']
+    """
+    from .frame import tag_frame as _tag_frame
+
+    return _tag_frame(
+        df,
+        text_column,
+        model=model,
+        scores=scores,
+        threshold=threshold,
+        top_k=top_k,
+        n_jobs=n_jobs,
+        batch_size=batch_size,
+        tags_column=tags_column,
+        score_prefix=score_prefix,
+    )
 
 
 def load(path: str) -> Tagger:

@@ -386,7 +386,9 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
     if args.report:
         from .report import write_report
 
-        write_report(model, texts, labels, args.report)
+        figures = write_report(model, texts, labels, args.report)
+        # The numbers behind the page's charts, for --format json.
+        report["figures"] = {key: value for key, value in figures.items() if key != "evaluation"}
         report["report"] = args.report
     if args.format == "json":
         json.dump(report, out, ensure_ascii=False, indent=2)
