@@ -26,7 +26,8 @@ from scipy.special import expit
 
 from .errors import InputTypeError
 from .features import TfidfFeatures
-from .text import Analyzer, TextOptions
+from .passages import pool_scores
+from .text import Analyzer, TextOptions, ngrams
 
 __all__ = ["Explanation", "Tag", "Tagger"]
 
@@ -92,6 +93,9 @@ class Tagger:
         document has known terms and its best score reaches ``fallback_floor``.
     fallback_floor : float, default=0.0
         Lowest best score at which the at-least-one rule applies.
+    passage_weight : float, default=0.0
+        How far the best passage lifts a label's log-odds over the whole
+        document's (see :mod:`greentag.passages`); 0 scores whole documents.
     single_label : bool, default=False
         The training data had exactly one label per document; decisions then
         keep only the best label.
@@ -113,6 +117,7 @@ class Tagger:
         at_least_one: bool = True,
         fallback_floor: float = 0.0,
         single_label: bool = False,
+        passage_weight: float = 0.0,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         n_labels = len(labels)
@@ -129,6 +134,7 @@ class Tagger:
         self.at_least_one = bool(at_least_one)
         self.fallback_floor = float(fallback_floor)
         self.single_label = bool(single_label)
+        self.passage_weight = float(passage_weight)
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.path: Path | None = None  # the file it was loaded from, if any
         self.analyzer = Analyzer(text_options)
@@ -152,10 +158,27 @@ class Tagger:
     # ---------------------------------------------------------------- scoring
     def _logits(self, text: str) -> tuple[np.ndarray, bool]:
         """Return the calibrated log-odds of every label, and whether any term was known."""
-        idx, values = self.features.transform_one(self.analyzer(text))
+        passages = self.analyzer.passage_unigrams(text)
+        unigrams = passages[0] if len(passages) == 1 else [term for passage in passages for term in passage]
+        idx, values = self._vector(unigrams)
         if idx.size == 0:
             return self._bias.copy(), False
-        return values @ self._weights[idx] + self._bias, True
+        logits = values @ self._weights[idx] + self._bias
+        if len(passages) > 1 and self.passage_weight > 0:
+            best = self._passage_logits(passages).max(axis=0)
+            logits = pool_scores(logits, best, self.passage_weight)
+        return logits, True
+
+    def _vector(self, unigrams: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        return self.features.transform_one(ngrams(unigrams, self.text_options.ngram_range))
+
+    def _passage_logits(self, passages: list[list[str]]) -> np.ndarray:
+        """Log-odds of each passage on its own, shape (n_passages, n_labels)."""
+        rows = np.empty((len(passages), len(self.labels_)), dtype=np.float32)
+        for row, passage in enumerate(passages):
+            idx, values = self._vector(passage)
+            rows[row] = values @ self._weights[idx] + self._bias if idx.size else self._bias
+        return rows
 
     def _score_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities of shape (n, n_labels) and a mask of documents with known terms."""
@@ -315,24 +338,38 @@ class Tagger:
         """Yield the tags of each document lazily, in input order.
 
         Memory stays flat however long ``texts`` is: at most a few batches of
-        documents are held at once. Parameters are as in :meth:`tag_many`.
+        documents are held at once (two per worker with ``n_jobs``), and a
+        batch is read from ``texts`` only when the consumer asks for more.
+        Parameters are as in :meth:`tag_many`; they are checked at the call,
+        the documents as they are read.
+
+        Examples
+        --------
+        >>> import greentag
+        >>> texts = (f"Wind farm number {i} feeds the grid" for i in range(3))
+        >>> stream = greentag.load_default().tag_stream(texts)
+        >>> len(next(stream)) >= 1
+        True
         """
         if isinstance(texts, (str, bytes)):
             raise InputTypeError(
                 f"expected an iterable of str, got a single {type(texts).__name__}; use tag() for one document"
             )
+        try:
+            iterator = iter(texts)
+        except TypeError:
+            raise InputTypeError(f"expected an iterable of str, got {type(texts).__name__}") from None
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         options = self._options(threshold, top_k, at_least_one)
-        batches = _checked_batches(texts, batch_size)
-        if n_jobs is None or n_jobs == 1:
-            for batch in batches:
-                yield from self._tag_batch(batch, *options)
-            return
-        from .parallel import tag_batches_in_parallel
+        from .parallel import resolve_n_jobs, tag_batches_in_parallel
 
-        for result in tag_batches_in_parallel(self, batches, options, n_jobs=n_jobs):
-            yield from result
+        workers = resolve_n_jobs(n_jobs)
+        batches = _checked_batches(iterator, batch_size)
+        if workers == 1:
+            return (tags for batch in batches for tags in self._tag_batch(batch, *options))
+        results = tag_batches_in_parallel(self, batches, options, n_jobs=workers)
+        return (tags for result in results for tags in result)
 
     def _tag_batch(
         self, batch: Sequence[str], thresholds: np.ndarray, top_k: int | None, at_least_one: bool
@@ -372,16 +409,29 @@ class Tagger:
         _check_text(text)
         if label is not None and label not in self.labels_:
             raise KeyError(f"unknown label {label!r}; the model's labels are {self.labels_}")
-        idx, values = self.features.transform_one(self.analyzer(text))
-        logits = values @ self._weights[idx] + self._bias if idx.size else self._bias.copy()
+        passages = self.analyzer.passage_unigrams(text)
+        idx, values = self._vector([term for passage in passages for term in passage])
+        logits, _ = self._logits(text)
         probs = expit(logits)
+        doc_logits = values @ self._weights[idx] + self._bias if idx.size else self._bias
+        passage_logits = self._passage_logits(passages) if len(passages) > 1 else None
         forms = self.analyzer.surface_forms(text)
         vocabulary = self.features.vocabulary
 
         def one(j: int) -> Explanation:
-            contributions = values * self._weights[idx, j]
-            order = np.argsort(-np.abs(contributions), kind="stable")[:top_n]
-            terms = [(_surface(vocabulary[idx[i]], forms), float(contributions[i])) for i in order]
+            contributions = dict(zip(idx.tolist(), (values * self._weights[idx, j]).tolist()))
+            if passage_logits is not None and self.passage_weight > 0 and idx.size:
+                best = int(passage_logits[:, j].argmax())
+                if passage_logits[best, j] > doc_logits[j]:
+                    # The pooled log-odds are (1 - w) * document + w * passage,
+                    # so each term's share mixes its two contributions the same way.
+                    w = self.passage_weight
+                    p_idx, p_values = self._vector(passages[best])
+                    contributions = {i: (1 - w) * c for i, c in contributions.items()}
+                    for i, c in zip(p_idx.tolist(), (p_values * self._weights[p_idx, j]).tolist()):
+                        contributions[i] = contributions.get(i, 0.0) + w * c
+            ranked = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:top_n]
+            terms = [(_surface(vocabulary[i], forms), float(c)) for i, c in ranked]
             terms.sort(key=lambda item: -item[1])
             return Explanation(self.labels_[j], float(probs[j]), terms, float(self._bias[j]))
 

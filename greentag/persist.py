@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import ModelError
+from .errors import InputTypeError, ModelError
 from .features import TfidfFeatures
 from .model import Tagger
 from .text import TextOptions
@@ -53,6 +55,9 @@ MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 2 << 30
 MAX_MANIFEST_BYTES = 16 << 20
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# First bytes of the files pickle and joblib write: protocol 2+ pickles, and
+# joblib's gzip, bz2, xz, zlib and lzma wrappers around a pickle.
+_PICKLE_MAGIC = (b"\x80", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"x\x01", b"x^", b"x\x9c", b"x\xda", b"]\x00\x00")
 
 
 # ---------------------------------------------------------------------- save
@@ -132,6 +137,7 @@ def _build_payload(model: Tagger) -> dict[str, bytes]:
         "at_least_one": model.at_least_one,
         "fallback_floor": model.fallback_floor,
         "single_label": model.single_label,
+        "passage_weight": model.passage_weight,
         "metadata": model.metadata,
         "members": {
             name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -171,7 +177,7 @@ def load_model(path: str | os.PathLike[str]) -> Tagger:
         members, a bad manifest, a checksum mismatch, a newer format, bad
         array types or shapes.
     """
-    source = Path(path)
+    source = _as_path(path)
     with _open_archive(source) as archive:
         manifest = _read_manifest(archive, source)
         members = {name: _read_member(archive, name, manifest, source) for name in sorted(MEMBERS - {MANIFEST})}
@@ -180,34 +186,46 @@ def load_model(path: str | os.PathLike[str]) -> Tagger:
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Return a model file's verified manifest (labels, options, metrics) without loading arrays."""
-    source = Path(path)
+    source = _as_path(path)
     with _open_archive(source) as archive:
         return _read_manifest(archive, source)
 
 
+def _as_path(path: object) -> Path:
+    if isinstance(path, (str, os.PathLike)):
+        return Path(path)
+    raise InputTypeError(f"a model path must be a str or path-like object, got {type(path).__name__}")
+
+
 def _open_archive(source: Path) -> zipfile.ZipFile:
     name = str(source)
-    if not source.exists():
-        raise ModelError(f"model file {name!r} does not exist")
-    if source.is_dir():
-        raise ModelError(f"{name!r} is a directory, not a model file")
     try:
+        if not source.exists():
+            # exists() is also False for a dangling symlink or a symlink loop.
+            what = "is a broken symbolic link or a symlink loop" if source.is_symlink() else "does not exist"
+            raise ModelError(f"model file {name!r} {what}")
+        if source.is_dir():
+            raise ModelError(f"{name!r} is a directory, not a model file")
+        if not source.is_file():
+            # Opening a FIFO would block forever waiting for a writer.
+            raise ModelError(f"{name!r} is not a regular file (a device, FIFO or socket), not a model file")
         with open(source, "rb") as handle:
-            head = handle.read(4)
-    except OSError as exc:
+            head = handle.read(6)
+    except OSError as exc:  # a name too long, a folder we may not enter, ...
         raise ModelError(f"cannot read model file {name!r}: {exc.strerror or exc}") from None
     if not head:
         raise ModelError(f"model file {name!r} is empty")
-    if head[:1] == b"\x80" or head[:2] in (b"\x1f\x8b", b"BZ", b"\xfd7"):
+    if head.startswith(_PICKLE_MAGIC):
         raise ModelError(
             f"{name!r} looks like a pickle or compressed pickle (joblib) file; greentag model files never "
             "contain pickles and greentag will not load one, because unpickling can run arbitrary code"
         )
-    if head != b"PK\x03\x04":
+    if head[:4] != b"PK\x03\x04":
         raise ModelError(f"{name!r} is not a greentag model file (it is not a zip archive)")
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, struct.error) as exc:
+        # NotImplementedError: a damaged "version needed to extract" field.
         raise ModelError(f"model file {name!r} is truncated or corrupt: {exc}") from None
     try:
         _check_entries(archive, name)
@@ -301,12 +319,15 @@ def _check_manifest_types(manifest: dict[str, Any], name: str) -> None:
     for field in ("sublinear_tf", "at_least_one", "single_label"):
         if not isinstance(manifest.get(field), bool):
             raise bad(field, "true or false")
-    floor = manifest.get("fallback_floor")
-    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0.0 <= floor <= 1.0:
-        raise bad("fallback_floor", "a number in [0, 1]")
+    for field in ("fallback_floor", "passage_weight"):
+        number = manifest.get(field)
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0.0 <= number <= 1.0:
+            raise bad(field, "a number in [0, 1]")
     for field in ("text_options", "metadata", "members"):
         if not isinstance(manifest.get(field), dict):
             raise bad(field, "an object")
+    if not isinstance(manifest["metadata"].get("training", {}), dict):
+        raise bad("metadata", "an object whose 'training' entry is an object")
     for member in MEMBERS - {MANIFEST}:
         entry = manifest["members"].get(member)
         if not (
@@ -327,8 +348,37 @@ def _read_member(archive: zipfile.ZipFile, member: str, manifest: dict[str, Any]
     return data
 
 
+def _check_array_header(data: bytes, array: str, dtype: np.dtype, shape: tuple[int, ...], name: str) -> None:
+    """Check a .npy header against what the manifest implies, before numpy allocates the array.
+
+    ``np.load`` allocates the shape the header declares before it finds out
+    that the data is missing, so a few bytes could ask for terabytes.
+    """
+    stream = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            found_shape, _, found_dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            found_shape, _, found_dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"unsupported .npy format version {version}")
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
+        raise ModelError(f"model file {name!r}: {array}.npy is not a plain numeric array ({exc})") from None
+    if found_dtype != dtype:
+        # Object arrays, which only unpickling could read, are refused here.
+        raise ModelError(f"model file {name!r}: {array}.npy must hold {dtype}, got {found_dtype}")
+    if tuple(found_shape) != shape:
+        raise ModelError(f"model file {name!r}: {array}.npy has shape {tuple(found_shape)}, expected {shape}")
+    if len(data) - stream.tell() != dtype.itemsize * math.prod(shape):
+        raise ModelError(f"model file {name!r}: {array}.npy does not hold {shape} values (truncated or padded)")
+
+
 def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: str) -> np.ndarray:
     dtype, shape_names = ARRAYS[array]
+    sizes = {"V": n_features, "L": n_labels, "2": 2}
+    shape = tuple(sizes[s] for s in shape_names)
+    _check_array_header(data, array, np.dtype(dtype), shape, name)
     try:
         value = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
@@ -338,8 +388,6 @@ def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: s
         raise ModelError(
             f"model file {name!r}: {array}.npy must hold {dtype}, got {getattr(value, 'dtype', type(value))}"
         )
-    sizes = {"V": n_features, "L": n_labels, "2": 2}
-    shape = tuple(sizes[s] for s in shape_names)
     if value.shape != shape:
         raise ModelError(f"model file {name!r}: {array}.npy has shape {value.shape}, expected {shape}")
     if not np.isfinite(value).all():
@@ -362,19 +410,25 @@ def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) ->
         text_options = TextOptions.from_dict(manifest["text_options"])
     except (TypeError, ValueError) as exc:
         raise ModelError(f"model file {name!r}: bad text_options ({exc})") from None
-    features = TfidfFeatures(vocabulary, arrays["idf"], sublinear_tf=manifest["sublinear_tf"])
-    model = Tagger(
-        labels=labels,
-        features=features,
-        coef=arrays["coef"],
-        intercept=arrays["intercept"],
-        calibration=arrays["calibration"],
-        thresholds=arrays["thresholds"],
-        text_options=text_options,
-        at_least_one=manifest["at_least_one"],
-        fallback_floor=float(manifest["fallback_floor"]),
-        single_label=manifest["single_label"],
-        metadata=manifest["metadata"],
-    )
+    try:
+        features = TfidfFeatures(vocabulary, arrays["idf"], sublinear_tf=manifest["sublinear_tf"])
+        model = Tagger(
+            labels=labels,
+            features=features,
+            coef=arrays["coef"],
+            intercept=arrays["intercept"],
+            calibration=arrays["calibration"],
+            thresholds=arrays["thresholds"],
+            text_options=text_options,
+            at_least_one=manifest["at_least_one"],
+            fallback_floor=float(manifest["fallback_floor"]),
+            single_label=manifest["single_label"],
+            passage_weight=float(manifest["passage_weight"]),
+            metadata=manifest["metadata"],
+        )
+    except (TypeError, ValueError) as exc:
+        # The checks above should catch everything; this keeps anything they
+        # miss a ModelError rather than a crash inside the constructor.
+        raise ModelError(f"model file {name!r} cannot be built ({exc})") from None
     model.path = source
     return model

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .passages import split_passages
 from .errors import GreentagWarning, warn
 
 __all__ = [
@@ -38,7 +39,10 @@ NUMBER_TOKEN = "_num_"
 _WORD = r"\w+(?:['\u2019]\w+)*"
 _NUMBER = r"\d+(?:[.,]\d+)*(?!\w)"
 _URL = r"(?:https?://|www\.)[^\s<>\"']+"
-_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# The lookbehind starts an address only where a run of address characters
+# starts: without it a long run like "a.a.a..." is rescanned from each of its
+# positions, which takes quadratic time (hours for a megabyte).
+_EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 # Trying the URL and e-mail branches at every word start doubles the cost of
 # tokenising, so they are only used when the text could contain one.
 _PLAIN_RE = re.compile(f"{_NUMBER}|{_WORD}")
@@ -83,6 +87,10 @@ class TextOptions:
         Shorter tokens are dropped.
     ngram_range : tuple of int, default=(1, 2)
         Smallest and largest n-gram of terms to produce.
+    passage_min_words : int or None, default=40
+        Passages scored on their own are paragraphs merged until they have
+        at least this many words (see :mod:`greentag.passages`); ``None``
+        scores whole documents only.
     """
 
     unicode_form: str | None = "NFKC"
@@ -93,11 +101,12 @@ class TextOptions:
     stemmer: str | None = "snowball"
     min_token_length: int = 2
     ngram_range: tuple[int, int] = field(default=(1, 2))
+    passage_min_words: int | None = 40
 
     def __post_init__(self) -> None:
         # Lists become tuples so options stay hashable and comparable.
         if isinstance(self.stop_words, (list, set, frozenset)):
-            object.__setattr__(self, "stop_words", tuple(sorted(self.stop_words)))
+            object.__setattr__(self, "stop_words", tuple(sorted(self.stop_words, key=str)))
         object.__setattr__(self, "ngram_range", tuple(self.ngram_range))
         self.validate()
 
@@ -109,12 +118,30 @@ class TextOptions:
             raise ValueError(
                 f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r}"
             )
+        if not (
+            self.stop_words is None
+            or isinstance(self.stop_words, str)
+            or (isinstance(self.stop_words, tuple) and all(isinstance(word, str) for word in self.stop_words))
+        ):
+            raise ValueError(
+                f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r:.80}"
+            )
         if self.stemmer not in (*_STEMMERS, None):
             raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {self.stemmer!r}")
-        if not isinstance(self.min_token_length, int) or self.min_token_length < 1:
+        for name in ("lowercase", "strip_html", "placeholders"):
+            # A model file is untrusted: "no" would otherwise count as True.
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        words = self.passage_min_words
+        if words is not None and (isinstance(words, bool) or not isinstance(words, int) or words < 1):
+            raise ValueError(f"passage_min_words must be a positive int or None, got {words!r}")
+        length = self.min_token_length
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
             raise ValueError(f"min_token_length must be a positive int, got {self.min_token_length!r}")
         low, high = self.ngram_range if len(self.ngram_range) == 2 else (0, -1)
-        if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3):
+        if isinstance(low, bool) or isinstance(high, bool) or not (
+            isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3
+        ):
             raise ValueError(
                 f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n <= 3, got {self.ngram_range!r}"
             )
@@ -219,6 +246,9 @@ def build_normalizer(
 def build_tokenizer() -> Callable[[str], list[str]]:
     """Return ``tokenize(text) -> tokens``; it needs no NLTK data.
 
+    No token ever contains whitespace, so tokenising a text equals tokenising
+    its whitespace-separated chunks one by one (:class:`Analyzer` relies on it).
+
     Examples
     --------
     >>> build_tokenizer()("china's 5g rollout: 1,250 towers, see www.example.org")
@@ -261,16 +291,20 @@ def _identity(token: str) -> str:
 class Analyzer:
     """Turn a document into its terms: unigrams and n-grams of stemmed tokens.
 
-    Built by :func:`build_analyzer`. Token-to-term results are cached because
-    news repeats the same few thousand words; the cache is bounded so that a
-    stream of millions of documents cannot grow it without limit.
+    Built by :func:`build_analyzer`. Results are cached at two levels because
+    news repeats the same few thousand words: token -> term, and
+    whitespace-separated chunk -> its terms. The chunk cache lets a document
+    that repeats known words skip the tokenising regex entirely, which is most
+    of the cost of analysing it. Both caches are bounded so that a stream of
+    millions of documents cannot grow them without limit.
 
     Parameters
     ----------
     options : TextOptions
         The preprocessing settings; ``stop_words`` may be unresolved.
     cache_size : int, default=200_000
-        Number of distinct tokens kept in the stem cache before it is reset.
+        Number of distinct tokens (and, separately, of distinct chunks) kept
+        in the caches before they are reset.
     """
 
     def __init__(self, options: TextOptions, *, cache_size: int = 200_000) -> None:
@@ -283,6 +317,7 @@ class Analyzer:
         self._stem = build_stemmer(options.stemmer)
         self._stop_words = resolve_stop_words(options.stop_words)
         self._cache: dict[str, str] = {}
+        self._chunks: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Callables from NLTK and closures do not pickle; rebuild them instead.
@@ -310,19 +345,49 @@ class Analyzer:
 
     def unigrams(self, text: str) -> list[str]:
         """Return the document's terms in order, before n-grams are added."""
-        tokens = self._tokenize(self._normalize(text))
-        cache = self._cache
+        return self._chunks_to_terms(self._normalize(text).split())
+
+    def passage_unigrams(self, text: str) -> list[list[str]]:
+        """Return the unigram terms of each passage of ``text`` (see :mod:`greentag.passages`).
+
+        Concatenated, the passages' terms equal :meth:`unigrams` of the whole text.
+        """
+        normalized = self._normalize(text)
+        min_words = self.options.passage_min_words
+        if min_words is None:
+            return [self._chunks_to_terms(normalized.split())]
+        return [self._chunks_to_terms(words) for words in split_passages(normalized, min_words)]
+
+    def _chunks_to_terms(self, chunks: list[str]) -> list[str]:
+        # No token can contain whitespace (see build_tokenizer), so the text's
+        # tokens are the tokens of its whitespace-separated chunks, in order,
+        # and a chunk's terms can be cached like a token's.
+        cache = self._chunks
         if len(cache) > self.cache_size:
             cache.clear()
+        if len(self._cache) > self.cache_size:
+            self._cache.clear()
         get = cache.get
+        terms: list[str] = []
+        extend = terms.extend
+        for chunk in chunks:
+            found = get(chunk)
+            if found is None:
+                found = cache[chunk] = self._chunk_terms(chunk)
+            extend(found)
+        return terms
+
+    def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
+        """Return the terms of one whitespace-free chunk; the slow path behind the chunk cache."""
+        cache = self._cache
         terms = []
-        for token in tokens:
-            term = get(token)
+        for token in self._tokenize(chunk):
+            term = cache.get(token)
             if term is None:
                 term = cache[token] = self._term(token)
             if term:
                 terms.append(term)
-        return terms
+        return tuple(terms)
 
     def __call__(self, text: str) -> list[str]:
         return ngrams(self.unigrams(text), self.options.ngram_range)

@@ -21,7 +21,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 100) -> tuple[float, float]:
+def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 100) -> tuple[float, float] | None:
     """Fit Platt's sigmoid ``p = sigmoid(a * score + b)`` to one label's scores.
 
     Uses Platt's smoothed targets, so one or two positives give a sensible,
@@ -38,14 +38,18 @@ def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 100) -> tupl
 
     Returns
     -------
-    a, b : float
+    (a, b) or None
         Slope and intercept; a label never (always) present gives a constant
-        near 0 (1).
+        near 0 (1). ``None`` when the scores carry no calibration signal
+        (positives not ranked above negatives, as with one or two positives
+        that were never seen in training): the caller decides the fallback.
 
     Examples
     --------
     >>> a, b = fit_platt(np.array([-2.0, -1.0, 1.0, 2.0]), np.array([0, 0, 1, 1]))
     >>> bool(a > 0)
+    True
+    >>> fit_platt(np.array([1.0, 2.0]), np.array([1, 0])) is None
     True
     """
     s = np.asarray(scores, dtype=np.float64)
@@ -86,9 +90,7 @@ def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 100) -> tupl
             break
         a, b, current = new_a, new_b, new
     if not a > 0 or not np.isfinite(b):
-        # Out-of-fold scores that do not rank positives higher carry no
-        # calibration signal (tiny data): keep the raw margin's own scale.
-        return 1.0, 0.0
+        return None
     return float(a), float(b)
 
 

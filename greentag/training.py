@@ -31,7 +31,8 @@ from .errors import DataError, LabelWarning, warn
 from .features import FeatureOptions, fit_features
 from .labels import indicator_matrix, normalize_label_lists
 from .model import Tagger, _check_texts
-from .text import Analyzer, TextOptions
+from .passages import pool_scores
+from .text import Analyzer, TextOptions, ngrams
 from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
 
 __all__ = ["OPTION_NAMES", "TrainOptions", "fit_tagger", "train"]
@@ -64,6 +65,11 @@ class TrainOptions:
         Tuned thresholds are clipped into this range.
     at_least_one : bool, default=True
         Give the best label when none clears its threshold (see ``Tagger``).
+    passage_weight : float, default=0.6
+        How far a document's best passage lifts a label's score over the
+        whole document's (0 scores whole documents only; see
+        :mod:`greentag.passages`). Passage length is the text option
+        ``passage_min_words``.
     multi_label : bool or None, default=None
         ``None`` infers it: single-label when every document has exactly one label.
     random_state : int, default=0
@@ -78,6 +84,7 @@ class TrainOptions:
     cv: int = 5
     threshold_range: tuple[float, float] = (0.1, 0.9)
     at_least_one: bool = True
+    passage_weight: float = 0.6
     multi_label: bool | None = None
     random_state: int = 0
 
@@ -100,6 +107,9 @@ class TrainOptions:
             raise ValueError(
                 f"threshold_range must be (low, high) with 0 <= low <= high <= 1, got {self.threshold_range!r}"
             )
+        weight = self.passage_weight
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
+            raise ValueError(f"passage_weight must be a number in [0, 1], got {weight!r}")
         if self.multi_label not in (True, False, None):
             raise ValueError(f"multi_label must be True, False or None, got {self.multi_label!r}")
         if isinstance(self.random_state, bool) or not isinstance(self.random_state, int):
@@ -213,25 +223,25 @@ def fit_tagger(
     _warn_about_degenerate_labels(y, classes)
 
     text_options = options.text.resolved()
-    analyzer = Analyzer(text_options)
-    docs_terms = [analyzer(doc) for doc in docs]
+    corpus = _analyse(docs, Analyzer(text_options))
     try:
-        features = fit_features(docs_terms, options.features)
+        features = fit_features(corpus.doc_terms, options.features)
     except ValueError as exc:
         raise DataError(str(exc)) from None
-    x = features.transform(docs_terms).astype(np.float64)  # liblinear copies anything else
+    x = features.transform(corpus.doc_terms).astype(np.float64)  # liblinear copies anything else
+    x_passages = features.transform(corpus.passage_terms).astype(np.float64)
 
     folds = _folds(len(docs), options)
-    jobs = [(x[train_idx], y[train_idx], x[test_idx]) for train_idx, test_idx in folds]
-    jobs.append((x, y, None))
-    results = _run(jobs, options, n_jobs)
-    coef, intercept = results[-1]
+    fits = _run([(x[train_idx], y[train_idx]) for train_idx, _ in folds] + [(x, y)], options, n_jobs)
+    coef, intercept = fits[-1]
 
     if folds:
         out_of_fold = np.zeros(y.shape, dtype=np.float64)
-        for (_, test_idx), scores in zip(folds, results[:-1]):
-            out_of_fold[test_idx] = scores
-        calibration = np.array([fit_platt(out_of_fold[:, j], y[:, j]) for j in range(len(classes))]).T
+        for (_, test_idx), (fold_coef, fold_intercept) in zip(folds, fits[:-1]):
+            out_of_fold[test_idx] = _pooled_scores(
+                x, x_passages, corpus.owner, test_idx, fold_coef, fold_intercept, options.passage_weight
+            )
+        calibration = _calibrate(out_of_fold, y)
         oof_probs = sigmoid(out_of_fold * calibration[0] + calibration[1])
         thresholds = np.array(
             [tune_threshold(oof_probs[:, j], y[:, j], bounds=options.threshold_range) for j in range(len(classes))]
@@ -269,8 +279,23 @@ def fit_tagger(
         at_least_one=options.at_least_one,
         fallback_floor=floor,
         single_label=single_label,
+        passage_weight=options.passage_weight if text_options.passage_min_words is not None else 0.0,
         metadata=metadata,
     )
+
+
+def _calibrate(out_of_fold: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Platt parameters per label, shape (2, n_labels).
+
+    A label whose out-of-fold scores carry no signal (typically one or two
+    positives, each unseen by the fold that scored it) keeps its SVM's own
+    decision boundary: margin 0 maps to 0.5, with the slope typical of the
+    labels that could be calibrated.
+    """
+    fits = [fit_platt(out_of_fold[:, j], y[:, j]) for j in range(y.shape[1])]
+    slopes = [fit[0] for fit in fits if fit is not None and fit[0] > 0]
+    typical = float(np.median(slopes)) if slopes else 1.0
+    return np.array([fit if fit is not None else (typical, 0.0) for fit in fits]).T
 
 
 def data_fingerprint(texts: Sequence[str], label_lists: Sequence[Sequence[str]]) -> str:
@@ -304,20 +329,16 @@ def _folds(n_docs: int, options: TrainOptions) -> list[tuple[np.ndarray, np.ndar
     return list(KFold(n_splits, shuffle=True, random_state=options.random_state).split(np.arange(n_docs)))
 
 
-def _run(
-    jobs: list[tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix | None]], options: TrainOptions, n_jobs: int | None
-) -> list[Any]:
+def _run(jobs: list[tuple[sp.csr_matrix, np.ndarray]], options: TrainOptions, n_jobs: int | None) -> list[Any]:
     from joblib import Parallel, delayed
 
     # liblinear releases the GIL, so threads run the fits in parallel without
     # copying the feature matrix into other processes.
-    return Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fit_labels)(x, y, x_eval, options) for x, y, x_eval in jobs
-    )
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fit_labels)(x, y, options) for x, y in jobs)
 
 
-def _fit_labels(x: sp.csr_matrix, y: np.ndarray, x_eval: sp.csr_matrix | None, options: TrainOptions) -> Any:
-    """Fit one SVM per label; return eval scores, or (coef, intercept) when ``x_eval`` is None."""
+def _fit_labels(x: sp.csr_matrix, y: np.ndarray, options: TrainOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Fit one linear SVM per label; return the stacked (coef, intercept)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC
 
@@ -341,9 +362,57 @@ def _fit_labels(x: sp.csr_matrix, y: np.ndarray, x_eval: sp.csr_matrix | None, o
             svm.fit(x, target)
         coef[:, j] = svm.coef_[0]
         intercept[j] = svm.intercept_[0]
-    if x_eval is None:
-        return coef, intercept
-    return np.asarray(x_eval @ coef.astype(np.float64)) + intercept
+    return coef, intercept
+
+
+@dataclass
+class _Corpus:
+    """Training documents as terms: whole documents, and the passages of multi-passage ones."""
+
+    doc_terms: list[list[str]]
+    passage_terms: list[list[str]]
+    owner: np.ndarray  # the document each passage belongs to
+
+
+def _analyse(docs: Sequence[str], analyzer: Analyzer) -> _Corpus:
+    ngram_range = analyzer.options.ngram_range
+    doc_terms: list[list[str]] = []
+    passage_terms: list[list[str]] = []
+    owner: list[int] = []
+    for i, doc in enumerate(docs):
+        passages = analyzer.passage_unigrams(doc)
+        doc_terms.append(ngrams([term for passage in passages for term in passage], ngram_range))
+        if len(passages) > 1:
+            passage_terms.extend(ngrams(passage, ngram_range) for passage in passages)
+            owner.extend([i] * len(passages))
+    return _Corpus(doc_terms, passage_terms, np.asarray(owner, dtype=np.intp))
+
+
+def _pooled_scores(
+    x: sp.csr_matrix,
+    x_passages: sp.csr_matrix,
+    owner: np.ndarray,
+    rows: np.ndarray,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    passage_weight: float,
+) -> np.ndarray:
+    """Raw scores of documents ``rows``, lifted by their best passage as at inference."""
+    weights = coef.astype(np.float64)
+    scores = np.asarray(x[rows] @ weights) + intercept
+    if passage_weight == 0 or x_passages.shape[0] == 0:
+        return scores
+    position = np.full(x.shape[0], -1, dtype=np.intp)
+    position[rows] = np.arange(len(rows))
+    mine = np.flatnonzero(position[owner] >= 0)
+    if mine.size == 0:
+        return scores
+    passage_scores = np.asarray(x_passages[mine] @ weights) + intercept
+    best = np.full_like(scores, -np.inf)
+    np.maximum.at(best, position[owner[mine]], passage_scores)
+    has_passages = np.isfinite(best[:, 0])
+    scores[has_passages] = pool_scores(scores[has_passages], best[has_passages], passage_weight)
+    return scores
 
 
 def _positive_weight(n_pos: int, n_neg: int, mode: str | None) -> float:

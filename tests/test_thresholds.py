@@ -19,7 +19,9 @@ def test_platt_recovers_a_known_sigmoid() -> None:
     rng = np.random.default_rng(0)
     scores = rng.normal(size=20_000)
     y = (rng.random(20_000) < sigmoid(2.0 * scores - 1.0)).astype(int)
-    a, b = fit_platt(scores, y)
+    fit = fit_platt(scores, y)
+    assert fit is not None
+    a, b = fit
     assert a == pytest.approx(2.0, rel=0.1)
     assert b == pytest.approx(-1.0, abs=0.1)
 
@@ -28,7 +30,9 @@ def test_platt_stays_finite_on_separable_scores() -> None:
     # Perfectly separated scores drive plain Newton to huge slopes; the line search must not.
     scores = np.r_[np.linspace(-3, -1, 50), np.linspace(1, 3, 5)]
     y = np.r_[np.zeros(50), np.ones(5)].astype(int)
-    a, b = fit_platt(scores, y)
+    fit = fit_platt(scores, y)
+    assert fit is not None
+    a, b = fit
     assert 0 < a < 50 and np.isfinite(b)
     p = sigmoid(a * scores + b)
     assert p[y == 1].min() > p[y == 0].max()
@@ -37,16 +41,18 @@ def test_platt_stays_finite_on_separable_scores() -> None:
 @pytest.mark.parametrize("positives", [0, 60], ids=["never", "always"])
 def test_platt_constant_labels(positives: int) -> None:
     y = np.r_[np.ones(positives), np.zeros(60 - positives)].astype(int)
-    a, b = fit_platt(np.linspace(-1, 1, 60), y)
+    fit = fit_platt(np.linspace(-1, 1, 60), y)
+    assert fit is not None
+    a, b = fit
     assert a == 0.0
     assert (sigmoid(np.array([b]))[0] > 0.5) == (positives > 0)
 
 
-def test_platt_without_signal_keeps_raw_scale() -> None:
-    # Positives scored lower than negatives: no usable calibration, so identity-like.
+def test_platt_without_signal_says_so() -> None:
+    # Positives scored lower than negatives: no usable calibration.
     scores = np.array([2.0, 1.5, 1.0, -1.0, -1.5, -2.0])
     y = np.array([0, 0, 0, 1, 1, 1])
-    assert fit_platt(scores, y) == (1.0, 0.0)
+    assert fit_platt(scores, y) is None
 
 
 def test_threshold_maximises_f1() -> None:
