@@ -55,6 +55,9 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Shorter tokens are dropped.
     ngram_range : (int, int), default=(1, 2)
         Smallest and largest n-gram of terms.
+    passage_min_words : int or None, default=40
+        Passages scored on their own are paragraphs merged until they have at
+        least this many words; ``None`` scores whole documents only.
     min_df : int or float, default=2
         Drop terms found in fewer documents (a count, or a fraction below 1).
     max_df : float or int, default=1.0
@@ -77,6 +80,9 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     at_least_one : bool, default=True
         Give the best label to a document for which no label clears its
         threshold (see :class:`~greentag.model.Tagger`).
+    passage_weight : float, default=0.6
+        How far a document's best passage lifts a label's score over the whole
+        document's (0: whole documents only).
     multi_label : bool or None, default=None
         ``None`` follows ``y``: multi-label for an indicator matrix,
         single-label for 1-D labels. ``False`` with an indicator matrix keeps
@@ -146,6 +152,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         stemmer: str | None = "snowball",
         min_token_length: int = 2,
         ngram_range: tuple[int, int] = (1, 2),
+        passage_min_words: int | None = 40,
         min_df: int | float = 2,
         max_df: int | float = 1.0,
         max_features: int | None = None,
@@ -156,6 +163,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         cv: int = 5,
         threshold_range: tuple[float, float] = (0.1, 0.9),
         at_least_one: bool = True,
+        passage_weight: float = 0.6,
         multi_label: bool | None = None,
         random_state: int = 0,
         n_jobs: int | None = None,
@@ -168,6 +176,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.stemmer = stemmer
         self.min_token_length = min_token_length
         self.ngram_range = ngram_range
+        self.passage_min_words = passage_min_words
         self.min_df = min_df
         self.max_df = max_df
         self.max_features = max_features
@@ -178,6 +187,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.cv = cv
         self.threshold_range = threshold_range
         self.at_least_one = at_least_one
+        self.passage_weight = passage_weight
         self.multi_label = multi_label
         self.random_state = random_state
         self.n_jobs = n_jobs
