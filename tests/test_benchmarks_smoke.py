@@ -1,0 +1,97 @@
+"""The benchmark suite runs end to end: ``benchmarks/run.py --quick`` into a temporary folder.
+
+Speed is not asserted here (timings belong in the benchmark's own report);
+this checks that every system is trained, measured and reported, that skips
+are reported with their reason, and that greentag's batch and parallel paths
+give exactly the tags of one-by-one tagging.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import DATASETS, require_shared
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    require_shared(DATASETS / "reuters21578" / "train.jsonl.gz")
+    require_shared(DATASETS / "bbc_news" / "train.jsonl.gz")
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return results, (out / "BENCHMARKS.md").read_text(encoding="utf-8")
+
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("dataset", ["reuters21578", "bbc_news"], ids=["multi-label", "single-label"])
+def test_greentag_and_sklearn_are_measured(quick_run: tuple[dict[str, Any], str], dataset: str) -> None:
+    entry = quick_run[0]["datasets"][dataset]
+    assert entry["status"] == "ok"
+    assert entry["multi_label"] is (dataset == "reuters21578")
+    for name in ("greentag", "sklearn"):
+        system = entry["systems"][name]
+        assert system["status"] == "ok", system.get("reason")
+        assert 0.0 <= system["macro_f1"] <= 1.0 and 0.0 <= system["micro_f1"] <= 1.0
+        for key in ("train_s", "docs_per_s_1core", "docs_per_s_all", "p50_us", "p99_us", "model_bytes", "load_s"):
+            assert system[key] > 0, key
+        assert system["p50_us"] <= system["p99_us"]
+    # Even on a 400-document subset a working greentag is far better than chance.
+    assert entry["systems"]["greentag"]["micro_f1"] > 0.5
+    ratio = entry["ratios"]["sklearn"]["p50_us"]
+    assert ratio == pytest.approx(entry["systems"]["greentag"]["p50_us"] / entry["systems"]["sklearn"]["p50_us"])
+
+
+@pytest.mark.parametrize("dataset", ["reuters21578", "bbc_news"], ids=["multi-label", "single-label"])
+def test_batch_and_parallel_tags_equal_one_by_one(quick_run: tuple[dict[str, Any], str], dataset: str) -> None:
+    greentag = quick_run[0]["datasets"][dataset]["systems"]["greentag"]
+    assert greentag["tag_many_equals_tag"] is True
+    assert greentag["parallel_equals_tag"] is True
+
+
+def test_fasttext_is_measured_or_skipped_with_a_reason(quick_run: tuple[dict[str, Any], str]) -> None:
+    fasttext = quick_run[0]["datasets"]["reuters21578"]["systems"]["fasttext"]
+    if importlib.util.find_spec("fasttext") is None:
+        assert fasttext["status"] == "skipped"
+        assert "not installed" in fasttext["reason"]
+    else:
+        assert fasttext["status"] == "ok", fasttext.get("reason")
+        assert 0.0 <= fasttext["micro_f1"] <= 1.0
+
+
+def test_dataset_without_train_split_is_skipped(quick_run: tuple[dict[str, Any], str]) -> None:
+    if not (DATASETS / "ag_news").exists():
+        pytest.skip("ag_news is not in ../shared/datasets")
+    entry = quick_run[0]["datasets"]["ag_news"]
+    assert entry == {"status": "skipped", "reason": entry["reason"]}
+    assert "train" in entry["reason"]
+
+
+def test_report_has_environment_targets_and_ablation(quick_run: tuple[dict[str, Any], str]) -> None:
+    results, markdown = quick_run
+    env = results["environment"]
+    assert env["command"].startswith("python benchmarks/run.py --quick")
+    assert env["versions"]["greentag"]
+    assert {row["target"] for row in results["targets"]} >= {"R90 micro-F1", "R90 model file (MB)"}
+    assert [row["name"] for row in results["ablation"]["rows"]] == ["default", "no decision steps"]
+    assert "Quick run" in markdown
+    assert "| reuters21578 | **greentag** |" in markdown
+    assert "ag_news" in markdown
