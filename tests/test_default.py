@@ -12,6 +12,7 @@ import greentag
 from greentag import default as default_module
 
 from .conftest import SEED_ARTICLE, require_shared
+from .heldout import ARTICLES, Article
 
 
 def test_tag_uses_the_default_model() -> None:
@@ -31,6 +32,13 @@ def test_seed_article_gets_its_topics(default_model: greentag.Tagger) -> None:
     text = require_shared(SEED_ARTICLE).read_text(encoding="utf-8")
     labels = {t.label for t in default_model.tag(text)}
     assert {"green_technology", "transport_logistics", "trade_in_services"} <= labels
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=[a.name for a in ARTICLES])
+def test_held_out_articles(default_model: greentag.Tagger, article: Article) -> None:
+    labels = {t.label for t in default_model.tag(article.text)}
+    assert article.must <= labels, f"missing {sorted(article.must - labels)}; got {sorted(labels)}"
+    assert not labels & article.must_not, f"wrong {sorted(labels & article.must_not)}"
 
 
 def test_top_level_functions_agree_with_the_model(default_model: greentag.Tagger) -> None:

@@ -1,0 +1,86 @@
+"""The seed corpus and taxonomy the default model is trained from (seeds/)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from greentag.default import seeds_path
+
+SEEDS = seeds_path()
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> dict[str, object]:
+    return json.loads((SEEDS / "taxonomy.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, object]]:
+    out = []
+    for path in sorted(SEEDS.glob("*.jsonl")):
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            record = json.loads(line)
+            record["_where"] = f"{path.name}:{line_no}"
+            out.append(record)
+    return out
+
+
+def test_taxonomy_has_the_fourteen_topics(taxonomy: dict[str, object]) -> None:
+    labels = taxonomy["labels"]
+    assert isinstance(labels, list)
+    ids = [label["id"] for label in labels]
+    assert ids == [
+        "green_technology", "transport_logistics", "trade_in_services", "trade_in_goods", "investment_finance",
+        "energy", "digital_technology", "education", "healthcare", "tourism", "agriculture", "environment",
+        "diplomacy_cooperation", "industry_manufacturing",
+    ]  # fmt: skip
+    for label in labels:
+        assert label["name"] and len(label["definition"].split()) >= 20, label["id"]
+
+
+def test_records_are_well_formed(records: list[dict[str, object]], taxonomy: dict[str, object]) -> None:
+    allowed = {label["id"] for label in taxonomy["labels"]}  # type: ignore[attr-defined]
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    for r in records:
+        assert set(r) == {"id", "text", "labels", "_where"}, r["_where"]
+        assert isinstance(r["text"], str) and r["text"].strip(), r["_where"]
+        labels = r["labels"]
+        assert isinstance(labels, list) and len(labels) == len(set(labels)), r["_where"]
+        assert set(labels) <= allowed, r["_where"]
+
+
+def test_corpus_size_and_balance(records: list[dict[str, object]]) -> None:
+    assert len(records) >= 1400
+    counts = Counter(label for r in records for label in r["labels"])  # type: ignore[attr-defined]
+    assert len(counts) == 14
+    assert min(counts.values()) >= 100, counts
+    multi = sum(len(r["labels"]) >= 2 for r in records) / len(records)  # type: ignore[arg-type]
+    assert multi >= 0.30
+    lengths = [len(str(r["text"]).split()) for r in records]
+    assert statistics.median(lengths) >= 80
+    assert min(lengths) < 30 and max(lengths) > 300  # alerts and long reports both present
+
+
+def test_no_near_duplicates(records: list[dict[str, object]]) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    matrix = TfidfVectorizer().fit_transform([str(r["text"]) for r in records])
+    similarity = (matrix @ matrix.T).toarray()
+    np.fill_diagonal(similarity, 0.0)
+    i, j = np.unravel_index(int(similarity.argmax()), similarity.shape)
+    assert similarity[i, j] < 0.8, (records[i]["_where"], records[j]["_where"])
+
+
+def test_shipped_seed_files_are_the_ones_in_the_repository() -> None:
+    # The installed package carries a copy; in a checkout both paths are the same files.
+    repo_seeds = Path(__file__).resolve().parents[1] / "seeds"
+    if repo_seeds.is_dir() and repo_seeds != SEEDS:
+        for path in repo_seeds.glob("*.jsonl"):
+            assert (SEEDS / path.name).read_bytes() == path.read_bytes()
