@@ -22,12 +22,14 @@ concatenation of those files in name order (that is how ``seeds/`` is read).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import io
 import json
 import os
 import sys
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -112,6 +114,8 @@ def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     try:
         with handle:
             for number, line in enumerate(handle, start=1):
+                if number == 1 and line.startswith("\ufeff"):
+                    line = line[1:]  # a byte-order mark, as Windows editors write
                 yield number, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -139,10 +143,7 @@ def _read_jsonl(path: Path, encoding: str, text_field: str, labels_field: str | 
     for line_no, line in _lines(path, encoding):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path=str(path), line=line_no) from None
+        obj = _parse_json(line, str(path), line_no)
         if not isinstance(obj, dict):
             raise DataError(f"expected a JSON object, got {type(obj).__name__}", path=str(path), line=line_no)
         text = obj.get(text_field)
@@ -161,6 +162,15 @@ def _read_jsonl(path: Path, encoding: str, text_field: str, labels_field: str | 
         yield text, _as_labels(labels_value, path, line_no, labels_field)
 
 
+def _parse_json(line: str, where: str, line_no: int) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path=where, line=line_no) from None
+    except RecursionError:
+        raise DataError("JSON nested too deeply to read", path=where, line=line_no) from None
+
+
 def _split_labels(cell: str, separator: str | None) -> list[str]:
     if separator is None:
         separator = next((s for s in ("|", ";", ",") if s in cell), "|")
@@ -171,7 +181,7 @@ def _read_csv(
     path: Path, encoding: str, delimiter: str, text_field: str, labels_field: str | None, label_separator: str | None
 ) -> Iterator[Record]:
     handle = _open_text(path, encoding)
-    line_no = 1
+    line_no = 0  # the line before the one being read
     try:
         with handle:
             csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -199,6 +209,8 @@ def _read_csv(
         raise DataError(f"malformed CSV ({exc})", path=str(path), line=line_no + 1) from None
     except UnicodeDecodeError as exc:
         raise DataError(f"not valid {encoding} text ({exc.reason})", path=str(path), line=line_no + 1) from None
+    except (OSError, EOFError) as exc:  # a damaged .gz
+        raise DataError(f"cannot read: {exc}", path=str(path), line=line_no + 1) from None
 
 
 def _read_fasttext(path: Path, encoding: str, prefix: str) -> Iterator[Record]:
@@ -374,31 +386,111 @@ def write_dataset(
 ) -> int:
     """Write labeled documents in a format :func:`read_dataset` reads back.
 
+    The file is written under a temporary name and renamed into place at the
+    end, so a bad record or an interruption never leaves a half-written file.
+
     Returns
     -------
     int
         The number of records written.
+
+    Raises
+    ------
+    DataError
+        For a record the format cannot hold (the message names its index):
+        text or labels that are not valid Unicode, a fastText record with no
+        label or no words, a label with whitespace or a text word that looks
+        like a label in fastText, a label containing ``|``, ``;``, ``,`` or
+        ``label_separator`` in CSV/TSV; or for more texts than label entries
+        (or fewer).
     """
     p = Path(path)
     fmt = format or detect_format(p)
     if fmt == "folder":
         raise DataError("writing label folders is not supported; use jsonl, csv, tsv or fasttext", path=str(path))
+    if fmt not in FORMATS:
+        raise DataError(f"unknown format {fmt!r}; expected one of {FORMATS}", path=str(path))
+    temporary = p.with_name(f".{p.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
     count = 0
-    opener = gzip.open if p.suffix.lower() == ".gz" else open
-    with opener(p, "wt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
-        if fmt in ("csv", "tsv"):
-            writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-            writer.writerow(["text", "labels"])
-        for text, doc_labels in zip(texts, labels):
-            if fmt == "jsonl":
-                handle.write(json.dumps({"text": text, "labels": list(doc_labels)}, ensure_ascii=False) + "\n")
-            elif fmt in ("csv", "tsv"):
-                writer.writerow([text, label_separator.join(doc_labels)])
-            else:
-                flat = " ".join(text.split())
-                handle.write(" ".join([*(label_prefix + label for label in doc_labels), flat]) + "\n")
-            count += 1
+    label_entries = iter(labels)
+    try:
+        with open(temporary, "xb") as raw:
+            binary: IO[bytes] = (
+                gzip.GzipFile(filename=str(p), mode="wb", fileobj=raw) if p.suffix.lower() == ".gz" else raw
+            )
+            with io.TextIOWrapper(binary, encoding="utf-8", newline="") as handle:
+                if fmt in ("csv", "tsv"):
+                    writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+                    writer.writerow(["text", "labels"])
+                for index, text in enumerate(texts):
+                    entry = next(label_entries, _END)
+                    if entry is _END:
+                        raise DataError(
+                            f"got more texts than label entries (no labels for text {index})", path=str(path)
+                        )
+                    doc_labels = _label_list(entry)
+                    problem = _unwritable(fmt, text, doc_labels, label_separator, label_prefix)
+                    if problem:
+                        raise DataError(f"cannot write record {index}: {problem}", path=str(path))
+                    if fmt == "jsonl":
+                        handle.write(json.dumps({"text": text, "labels": doc_labels}, ensure_ascii=False) + "\n")
+                    elif fmt in ("csv", "tsv"):
+                        writer.writerow([text, label_separator.join(doc_labels)])
+                    else:
+                        flat = " ".join(text.split())
+                        handle.write(" ".join([*(label_prefix + label for label in doc_labels), flat]) + "\n")
+                    count += 1
+                if next(label_entries, _END) is not _END:
+                    raise DataError(f"got more label entries than the {count} texts", path=str(path))
+        os.replace(temporary, p)
+    except BaseException:
+        # Also on KeyboardInterrupt: the target keeps its previous content.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
     return count
+
+
+_END = object()
+
+
+def _label_list(entry: Any) -> list[Any]:
+    if entry is None:
+        return []
+    if isinstance(entry, str):
+        return [entry]
+    if isinstance(entry, (bytes, dict)) or not isinstance(entry, Iterable):
+        return [entry]  # refused by _unwritable, naming the record
+    return list(entry)
+
+
+def _unwritable(fmt: str, text: Any, labels: list[Any], separator: str, prefix: str) -> str | None:
+    """Say why a record cannot be written so that it reads back the same, or None."""
+    if not isinstance(text, str):
+        return f"the text is a {type(text).__name__}, not a str"
+    if not all(isinstance(label, str) for label in labels):
+        return f"labels must be strings, got {labels!r:.80}"
+    for value in (text, *labels):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "it contains a lone surrogate, which UTF-8 cannot hold"
+    if fmt == "fasttext":
+        if not labels:
+            return "fastText lines need at least one label"
+        if any(not label or label != "".join(label.split()) for label in labels):
+            return f"fastText labels cannot be empty or contain whitespace, got {labels!r:.80}"
+        words = text.split()
+        if not words:
+            return "fastText lines need some text"
+        if any(word.startswith(prefix) for word in words):
+            return f"a word of the text starts with {prefix!r} and would read back as a label"
+    elif fmt in ("csv", "tsv"):
+        for label in labels:
+            if any(mark in label for mark in {separator, "|", ";", ","}):
+                return f"label {label!r} contains a label separator (| ; , or {separator!r})"
+    return None
 
 
 def iter_documents(
@@ -458,10 +550,7 @@ def iter_documents(
         if fmt == "text":
             yield line_no, line
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path=where, line=line_no) from None
+        obj = _parse_json(line, where, line_no)
         text = obj.get(text_field) if isinstance(obj, dict) else None
         if not isinstance(text, str):
             raise DataError(f"no string field {text_field!r}", path=where, line=line_no)
@@ -472,21 +561,29 @@ def _csv_documents(
     path: Path, encoding: str, delimiter: str, text_field: str, id_field: str
 ) -> Iterator[tuple[Any, str]]:
     handle = _open_text(path, encoding)
-    with handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        header = next(reader, None)
-        if header is None:
-            return
-        columns = [name.strip().lstrip("\ufeff") for name in header]
-        if text_field not in columns:
-            raise DataError(f"no {text_field!r} column; the header has {columns}", path=str(path), line=1)
-        text_col = columns.index(text_field)
-        id_col = columns.index(id_field) if id_field in columns else -1
-        for number, row in enumerate(reader, start=1):
-            if not row:
-                continue
-            if len(row) <= max(text_col, id_col):
-                raise DataError(
-                    f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=reader.line_num
-                )
-            yield (row[id_col] if id_col >= 0 else number), row[text_col]
+    line_no = 0  # the line before the one being read
+    try:
+        with handle:
+            csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = next(reader, None)
+            if header is None:
+                return
+            columns = [name.strip().lstrip("\ufeff") for name in header]
+            if text_field not in columns:
+                raise DataError(f"no {text_field!r} column; the header has {columns}", path=str(path), line=1)
+            text_col = columns.index(text_field)
+            id_col = columns.index(id_field) if id_field in columns else -1
+            for number, row in enumerate(reader, start=1):
+                line_no = reader.line_num
+                if not row:
+                    continue
+                if len(row) <= max(text_col, id_col):
+                    raise DataError(f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=line_no)
+                yield (row[id_col] if id_col >= 0 else number), row[text_col]
+    except csv.Error as exc:
+        raise DataError(f"malformed CSV ({exc})", path=str(path), line=line_no + 1) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid {encoding} text ({exc.reason})", path=str(path), line=line_no + 1) from None
+    except (OSError, EOFError) as exc:  # a damaged .gz
+        raise DataError(f"cannot read: {exc}", path=str(path), line=line_no + 1) from None

@@ -50,6 +50,8 @@ def normalize_label_lists(labels: Iterable[Any], n_texts: int | None = None) -> 
         raise DataError("labels must be one entry per document (a list), not a single string")
     if isinstance(labels, np.ndarray) and labels.ndim == 2:
         raise DataError("labels must be label names per document; pass an indicator matrix to TopicTagger instead")
+    if isinstance(labels, dict) or not isinstance(labels, Iterable):
+        raise DataError(f"labels must be one entry per document (a list), got {type(labels).__name__}")
     out: list[list[str]] = []
     plain = True
     for i, entry in enumerate(labels):
@@ -70,6 +72,12 @@ def normalize_label_lists(labels: Iterable[Any], n_texts: int | None = None) -> 
             label = label.strip()
             if not label:
                 raise DataError(f"labels[{i}] contains an empty label")
+            if not label.isascii():
+                try:
+                    label.encode("utf-8")
+                except UnicodeEncodeError:
+                    # It could not be written to the model file.
+                    raise DataError(f"labels[{i}] contains {label!r}, which is not valid Unicode text") from None
             seen.setdefault(label, None)
         out.append(list(seen))
     if n_texts is not None and len(out) != n_texts:

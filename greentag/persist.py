@@ -283,6 +283,8 @@ def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"model file {name!r}: {MANIFEST} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ModelError(f"model file {name!r}: {MANIFEST} is not valid JSON (nested too deeply)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise ModelError(f"{name!r} is not a greentag model file (its manifest does not say format={FORMAT_NAME!r})")
     version = manifest.get("format_version")
