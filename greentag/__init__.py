@@ -84,7 +84,15 @@ def tag_many(
     n_jobs: int | None = None,
     batch_size: int = 1000,
 ) -> list[list[Tag]]:
-    """Tag many documents with the default model; see :meth:`Tagger.tag_many`."""
+    """Tag many documents with the default model; see :meth:`Tagger.tag_many`.
+
+    Examples
+    --------
+    >>> texts = ["Wind farms feed the power grid.", "The port opens a container terminal."]
+    >>> results = tag_many(texts)
+    >>> results == [tag(text) for text in texts]
+    True
+    """
     return load_default().tag_many(texts, threshold=threshold, top_k=top_k, n_jobs=n_jobs, batch_size=batch_size)
 
 
@@ -96,7 +104,15 @@ def tag_stream(
     n_jobs: int | None = None,
     batch_size: int = 1000,
 ) -> Iterator[list[Tag]]:
-    """Lazily tag a stream of documents with the default model; see :meth:`Tagger.tag_stream`."""
+    """Lazily tag a stream of documents with the default model; see :meth:`Tagger.tag_stream`.
+
+    Examples
+    --------
+    >>> lines = (f"Wind farm {i} feeds the power grid." for i in range(1000))
+    >>> stream = tag_stream(lines, batch_size=100)
+    >>> next(stream) == tag("Wind farm 0 feeds the power grid.")
+    True
+    """
     return load_default().tag_stream(texts, threshold=threshold, top_k=top_k, n_jobs=n_jobs, batch_size=batch_size)
 
 
@@ -154,5 +170,12 @@ def tag_frame(
 
 
 def load(path: str) -> Tagger:
-    """Load a model file; the same as :meth:`Tagger.load`."""
+    """Load a model file; the same as :meth:`Tagger.load`.
+
+    Examples
+    --------
+    >>> from greentag.default import default_model_path
+    >>> load(str(default_model_path())).labels == load_default().labels
+    True
+    """
     return Tagger.load(path)

@@ -219,6 +219,16 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             that does not match ``X``, or a single class.
         InputTypeError
             For a document that is not a str.
+
+        Examples
+        --------
+        >>> from greentag import TopicTagger
+        >>> texts = ["solar farm opens", "wind turbines installed", "rail freight grows",
+        ...          "new container port", "solar panels and wind", "freight trains on the corridor"]
+        >>> topics = ["energy", "energy", "transport", "transport", "energy", "transport"]
+        >>> clf = TopicTagger(min_df=1, cv=2).fit(texts, topics)
+        >>> clf.tagger_.labels
+        ['energy', 'transport']
         """
         texts = _check_texts(X, "TopicTagger.fit")
         classes, rows, multilabel = _encode_target(y, len(texts))
@@ -267,6 +277,15 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ndarray of shape (n_samples,) or (n_samples, n_labels)
             Class labels (from ``classes_``) for 1-D ``y``, or a 0/1 indicator
             matrix with columns following ``classes_``.
+
+        Examples
+        --------
+        >>> from greentag import TopicTagger
+        >>> texts = ["solar farm opens", "wind turbines installed", "rail freight grows",
+        ...          "new container port", "solar panels and wind", "freight trains on the corridor"]
+        >>> topics = ["energy", "energy", "transport", "transport", "energy", "transport"]
+        >>> TopicTagger(min_df=1, cv=2).fit(texts, topics).predict(["solar panels", "rail freight"]).tolist()
+        ['energy', 'transport']
         """
         check_is_fitted(self, "tagger_")
         texts = _check_texts(X, "TopicTagger.predict")
@@ -301,6 +320,16 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         -------
         ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``. For 1-D ``y`` the rows sum to 1.
+
+        Examples
+        --------
+        >>> from greentag import TopicTagger
+        >>> texts = ["solar farm opens", "wind turbines installed", "rail freight grows",
+        ...          "new container port", "solar panels and wind", "freight trains on the corridor"]
+        >>> topics = ["energy", "energy", "transport", "transport", "energy", "transport"]
+        >>> probs = TopicTagger(min_df=1, cv=2).fit(texts, topics).predict_proba(["solar panels"])
+        >>> bool(probs[0, 0] > probs[0, 1])
+        True
         """
         check_is_fitted(self, "tagger_")
         texts = _check_texts(X, "TopicTagger.predict_proba")
@@ -326,6 +355,16 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             For two classes given as 1-D ``y``, one score per document,
             positive when ``classes_[1]`` is the more probable; otherwise one
             column per class, following ``classes_``.
+
+        Examples
+        --------
+        >>> from greentag import TopicTagger
+        >>> texts = ["solar farm opens", "wind turbines installed", "rail freight grows",
+        ...          "new container port", "solar panels and wind", "freight trains on the corridor"]
+        >>> topics = ["energy", "energy", "transport", "transport", "energy", "transport"]
+        >>> scores = TopicTagger(min_df=1, cv=2).fit(texts, topics).decision_function(["solar panels", "rail freight"])
+        >>> scores.shape, bool(scores[0] < 0 < scores[1])
+        ((2,), True)
         """
         check_is_fitted(self, "tagger_")
         texts = _check_texts(X, "TopicTagger.decision_function")

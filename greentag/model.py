@@ -102,6 +102,13 @@ class Tagger:
     metadata : dict, optional
         Training facts recorded in the model file (options, data fingerprint,
         cross-validated metrics, versions).
+
+    Examples
+    --------
+    >>> import greentag
+    >>> model = greentag.load_default()
+    >>> model.tag("Wind farms and solar panels feed the power grid.")[0].label in model.labels
+    True
     """
 
     def __init__(
@@ -147,7 +154,14 @@ class Tagger:
     # ------------------------------------------------------------------ facts
     @property
     def labels(self) -> list[str]:
-        """The labels this model can give, in the model's column order."""
+        """The labels this model can give, in the model's column order.
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> "energy" in load_default().labels
+        True
+        """
         return list(self.labels_)
 
     def __repr__(self) -> str:
@@ -200,12 +214,31 @@ class Tagger:
         -------
         ndarray of shape (n_texts, n_labels)
             Columns follow :attr:`labels`.
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> model = load_default()
+        >>> probs = model.predict_proba(["Wind farms feed the power grid.", "Nurses treat patients."])
+        >>> probs.shape == (2, len(model.labels))
+        True
         """
         batch = _check_texts(texts, "predict_proba")
         return self._score_batch(batch)[0]
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
-        """Return the calibrated log-odds of every label (monotone in the probability)."""
+        """Return the calibrated log-odds of every label (monotone in the probability).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy.special import expit
+        >>> from greentag import load_default
+        >>> texts = ["Wind farms feed the power grid."]
+        >>> model = load_default()
+        >>> bool(np.allclose(expit(model.decision_function(texts)), model.predict_proba(texts)))
+        True
+        """
         batch = _check_texts(texts, "decision_function")
         return np.vstack([self._logits(t)[0] for t in batch]) if batch else np.empty((0, len(self.labels_)))
 
@@ -284,6 +317,18 @@ class Tagger:
         --------
         tag_many : many documents at once, optionally on several cores.
         explain : which terms drove each tag.
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> model = load_default()
+        >>> tags = model.tag("Wind farms and solar panels feed the power grid.")
+        >>> tags == sorted(tags, key=lambda t: -t.score)
+        True
+        >>> len(model.tag("Wind farms and solar panels feed the power grid.", top_k=1))
+        1
+        >>> model.tag("")
+        []
         """
         _check_text(text)
         thresholds, top_k, at_least_one = self._options(threshold, top_k, at_least_one)
@@ -318,6 +363,14 @@ class Tagger:
         -------
         list of list of Tag
             One list per document, equal to ``[tag(t) for t in texts]``.
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> model = load_default()
+        >>> texts = ["Wind farms feed the power grid.", "The port opens a container terminal."]
+        >>> model.tag_many(texts, top_k=2) == [model.tag(t, top_k=2) for t in texts]
+        True
         """
         return list(
             self.tag_stream(
@@ -405,6 +458,13 @@ class Tagger:
         ------
         KeyError
             If ``label`` is not one of :attr:`labels`.
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> explanation = load_default().explain("Wind farms and solar panels feed the power grid.", "energy", top_n=3)
+        >>> explanation.label, len(explanation.terms) <= 3
+        ('energy', True)
         """
         _check_text(text)
         if label is not None and label not in self.labels_:
@@ -456,6 +516,13 @@ class Tagger:
             ``precision``, ``recall``, ``f1``), ``per_label`` (label ->
             precision, recall, f1, support), ``n_documents`` and
             ``unknown_labels`` (true labels the model cannot give).
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> report = load_default().evaluate(["Wind farms and solar panels feed the power grid."], [["energy"]])
+        >>> sorted(report)
+        ['macro', 'micro', 'n_documents', 'per_label', 'samples', 'unknown_labels']
         """
         from .evaluation import evaluate_tags
 
@@ -464,7 +531,17 @@ class Tagger:
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model to ``path`` atomically (see :mod:`greentag.persist`)."""
+        """Write the model to ``path`` atomically (see :mod:`greentag.persist`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from greentag import Tagger, load_default
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "copy.gtm"
+        >>> load_default().save(path)
+        >>> Tagger.load(path).labels == load_default().labels
+        True
+        """
         from .persist import save_model
 
         save_model(self, path)
@@ -478,6 +555,14 @@ class Tagger:
         ModelError
             If the file is missing, damaged, tampered with, not a greentag
             model, or written by a newer greentag.
+
+        Examples
+        --------
+        >>> from greentag import Tagger
+        >>> from greentag.default import default_model_path
+        >>> model = Tagger.load(default_model_path())
+        >>> model.path == default_model_path()
+        True
         """
         from .persist import load_model
 
