@@ -12,7 +12,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -221,24 +222,79 @@ def _cmd_tag(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     return 0
 
 
-def _progress(iterable: Iterator[Any], err: TextIO, quiet: bool) -> Iterator[Any]:
-    if quiet or not err.isatty():
-        return iterable
+def _progress(iterable: Iterable[Any], err: TextIO, quiet: bool) -> Iterator[Any]:
+    """Yield from ``iterable``, with a tqdm bar on ``err`` only when it is a terminal."""
+    isatty = getattr(err, "isatty", None)
+    if quiet or isatty is None or not isatty():
+        yield from iterable
+        return
     try:
         from tqdm import tqdm
     except ImportError:
-        return iterable
-    return iter(tqdm(iterable, file=err, unit=" docs", mininterval=0.5))
+        yield from iterable
+        return
+    bar = tqdm(iterable, file=err, unit=" docs", mininterval=0.5, dynamic_ncols=True)
+    try:
+        yield from bar
+    finally:
+        bar.close()
+
+
+class _JsonlSink:
+    """Whole JSONL lines to a file (or stdout), so that an interrupt leaves only whole records.
+
+    Lines go out in blocks; after each block the file's length is remembered.
+    An interrupt can land in the middle of a block (a write cut short by the
+    signal), so :meth:`rollback` truncates the file back to the last block
+    that was written completely: the file always ends at a record boundary.
+    """
+
+    def __init__(self, target: Path | None, out: TextIO) -> None:
+        self.target = target
+        self.records = 0
+        self._committed = 0
+        self._out = out
+        self._file = open(target, "wb") if target is not None else None  # noqa: SIM115 (closed in close())
+
+    def write(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        if self._file is None:
+            self._out.write("".join(lines))
+            self._out.flush()
+        else:
+            block = "".join(lines).encode("utf-8", "surrogatepass")
+            self._file.write(block)
+            self._file.flush()
+            self._committed += len(block)
+        self.records += len(lines)
+
+    def rollback(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.truncate(self._committed)  # flushes what a cut write left in the buffer first
+            except OSError:
+                os.ftruncate(self._file.fileno(), self._committed)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def _stream_tags(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Tag ``--input`` record by record into JSONL, in memory bounded by the batch size."""
     from .data import iter_documents
+    from .errors import DataError
 
+    if args.input != "-" and not Path(args.input).is_file():
+        # Fail before the output file is created (or an old one emptied).
+        raise DataError("no such file" if not Path(args.input).exists() else "not a file", path=args.input)
     model = _load_model(args.model)
     documents = iter_documents(
         args.input, format=args.input_format, text_field=args.text_field, id_field=args.id_field, stream=stdin
     )
-    ids: list[Any] = []
+    # Ids wait here while their texts are being tagged: a few batches at most.
+    ids: deque[Any] = deque()
 
     def texts() -> Iterator[str]:
         for doc_id, text in documents:
@@ -248,31 +304,25 @@ def _stream_tags(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
     results = model.tag_stream(
         texts(), threshold=args.threshold, top_k=args.top_k, n_jobs=args.n_jobs, batch_size=args.batch_size
     )
-    target = Path(args.output) if args.output and args.output != "-" else None
-    handle = open(target, "w", encoding="utf-8") if target else out
-    written = 0
+    sink = _JsonlSink(Path(args.output) if args.output and args.output != "-" else None, out)
     pending: list[str] = []
     try:
         for tags in _progress(results, err, args.quiet):
-            pending.append(json.dumps({"id": ids[written], "tags": _tags_json(tags)}, ensure_ascii=False) + "\n")
-            written += 1
+            record = {"id": ids.popleft(), "tags": _tags_json(tags)}
+            pending.append(json.dumps(record, ensure_ascii=False) + "\n")
             if len(pending) >= args.batch_size:
-                # One write per batch of whole lines: an interrupt between
-                # writes leaves a file that ends at a line boundary.
-                handle.write("".join(pending))
-                handle.flush()
+                sink.write(pending)
                 pending.clear()
-        handle.write("".join(pending))
-        pending.clear()
+        sink.write(pending)
     except KeyboardInterrupt:
-        handle.flush()
-        err.write(f"greentag: interrupted; {written - len(pending)} complete records written\n")
+        sink.rollback()
+        where = f" to {sink.target}" if sink.target else ""
+        err.write(f"greentag: interrupted; {sink.records} complete records written{where}\n")
         return 130
     finally:
-        if target:
-            handle.close()
-    if target and not args.quiet:
-        err.write(f"greentag: tagged {written} documents -> {target}\n")
+        sink.close()
+    if sink.target and not args.quiet:
+        err.write(f"greentag: tagged {sink.records} documents -> {sink.target}\n")
     return 0
 
 

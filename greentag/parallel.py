@@ -1,24 +1,37 @@
-"""Tagging on several cores with joblib, loading the model once per worker.
+"""Tagging on several cores, with the model loaded once per worker process.
 
-Shipping a model to a worker process for every batch would cost more than
-tagging the batch. Instead the model is saved once to a temporary file, each
-task carries only a small :class:`ModelHandle` (a key and that path), and each
-worker process keeps the models it has loaded in a cache keyed by the handle.
-joblib's ``loky`` workers outlive a single call, so a long-running service
-pays the load once per worker, not once per call.
+Shipping a model to a worker with every batch would cost more than tagging
+the batch. Instead the model is saved once to a private temporary file, each
+task carries only a :class:`ModelHandle` (the file's SHA-256 and its path),
+and each worker process keeps the models it has loaded in a small cache keyed
+by that hash (:func:`cached_model`). The workers come from joblib's reusable
+loky executor and outlive a single call, so a long-running service pays the
+load once per worker, not once per call. :mod:`greentag.dask` uses the same
+cache on Dask workers.
+
+Batches are submitted from the caller's thread and at most ``2 * n_workers``
+are in flight: a new batch is read from the input only when the consumer has
+taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
+batch whenever one completes, whether or not the consumer keeps up, so a slow
+consumer would let results pile up; this window is what keeps memory flat.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
 import threading
 import uuid
 import weakref
-from collections.abc import Iterable, Iterator
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +39,33 @@ import numpy as np
 
 from .model import Tag, Tagger
 
-__all__ = ["ModelHandle", "load_from_handle", "model_handle", "tag_batches_in_parallel"]
+__all__ = ["ModelHandle", "cached_model", "load_counts", "model_handle", "resolve_n_jobs", "tag_batches_in_parallel"]
 
 _MAX_CACHED_MODELS = 4
-_worker_models: dict[str, Tagger] = {}
-_worker_lock = threading.Lock()
-_handle_lock = threading.Lock()
+# Idle workers stay this long (seconds), so that repeated calls reuse them.
+_IDLE_WORKER_TIMEOUT = 300
+
+_models: OrderedDict[str, Tagger] = OrderedDict()
+_loads: Counter[str] = Counter()
+_models_lock = threading.Lock()
+_handles: weakref.WeakKeyDictionary[Tagger, ModelHandle] = weakref.WeakKeyDictionary()
+_handles_lock = threading.Lock()
 _temp_root: Path | None = None
+
+TagOptions = tuple[np.ndarray, int | None, bool]
 
 
 @dataclass(frozen=True)
 class ModelHandle:
-    """What a worker needs to find a model: a unique key and a model file path."""
+    """What a worker needs to find a model: its content hash and a model file.
+
+    Attributes
+    ----------
+    key : str
+        SHA-256 of the model file; equal models share one cache entry.
+    path : str
+        A model file readable by the workers.
+    """
 
     key: str
     path: str
@@ -51,65 +79,177 @@ def _temp_folder() -> Path:
     return _temp_root
 
 
+def _file_sha256(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def model_handle(model: Tagger) -> ModelHandle:
-    """Save ``model`` once to a private temporary file and return its handle."""
-    with _handle_lock:
-        handle: ModelHandle | None = getattr(model, "_worker_handle", None)
+    """Save ``model`` once to a private temporary file and return its handle.
+
+    Later calls with the same model object return the same handle; the file
+    is removed when the model is garbage-collected or the process exits.
+
+    Parameters
+    ----------
+    model : Tagger
+        The model the workers will use.
+
+    Returns
+    -------
+    ModelHandle
+
+    Examples
+    --------
+    >>> import greentag
+    >>> handle = model_handle(greentag.load_default())
+    >>> len(handle.key)
+    64
+    >>> model_handle(greentag.load_default()) == handle
+    True
+    """
+    with _handles_lock:
+        handle = _handles.get(model)
         if handle is not None and os.path.exists(handle.path):
             return handle
-        key = uuid.uuid4().hex
-        path = _temp_folder() / f"{key}.gtm"
+        # A unique name per model object: two equal models may be collected at
+        # different times, and each removes only its own file.
+        path = _temp_folder() / f"{uuid.uuid4().hex}.gtm"
         model.save(path)
-        handle = ModelHandle(key, str(path))
-        model._worker_handle = handle  # type: ignore[attr-defined]
+        handle = ModelHandle(_file_sha256(path), str(path))
+        _handles[model] = handle
         weakref.finalize(model, _remove_quietly, str(path))
         return handle
 
 
 def _remove_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
-def load_from_handle(handle: ModelHandle) -> Tagger:
-    """Return the model behind ``handle``, loading it at most once per process."""
-    model = _worker_models.get(handle.key)
-    if model is not None:
+def cached_model(key: str, load: Callable[[], Tagger]) -> Tagger:
+    """Return this process's model for ``key``, calling ``load`` only on a miss.
+
+    The cache holds the few most recently used models; the lock makes the
+    threads of one worker share a single load.
+
+    Parameters
+    ----------
+    key : str
+        The model's content hash.
+    load : callable
+        Returns the model; called at most once per key while it stays cached.
+
+    Returns
+    -------
+    Tagger
+    """
+    with _models_lock:
+        model = _models.get(key)
+        if model is not None:
+            _models.move_to_end(key)
+            return model
+        model = load()
+        _loads[key] += 1
+        _models[key] = model
+        while len(_models) > _MAX_CACHED_MODELS:
+            _models.popitem(last=False)
         return model
-    with _worker_lock:
-        model = _worker_models.get(handle.key)
-        if model is None:
-            model = Tagger.load(handle.path)
-            if len(_worker_models) >= _MAX_CACHED_MODELS:
-                _worker_models.pop(next(iter(_worker_models)))
-            _worker_models[handle.key] = model
-        return model
 
 
-def _tag_in_worker(
-    handle: ModelHandle, batch: list[str], options: tuple[np.ndarray, int | None, bool]
-) -> list[list[Tag]]:
-    return load_from_handle(handle)._tag_batch(batch, *options)
+def load_counts() -> dict[str, int]:
+    """Return how many times this process has loaded each model (by content hash).
+
+    Meant for checking that workers load a model once, not once per batch.
+    """
+    with _models_lock:
+        return dict(_loads)
+
+
+def worker_report(key: str) -> tuple[int, int]:
+    """Return ``(pid, loads of key)`` for the process that runs it."""
+    return os.getpid(), load_counts().get(key, 0)
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Return the number of worker processes ``n_jobs`` asks for (joblib's convention).
+
+    ``None`` and 1 mean one process (no workers), ``-1`` every core, ``-2``
+    every core but one, and so on.
+
+    Raises
+    ------
+    ValueError
+        For 0 or anything that is not an int.
+
+    Examples
+    --------
+    >>> resolve_n_jobs(None), resolve_n_jobs(3)
+    (1, 3)
+    """
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero int or None (-1 for every core), got {n_jobs!r}")
+    from joblib import effective_n_jobs
+
+    return max(1, int(effective_n_jobs(int(n_jobs))))
+
+
+def _tag_in_worker(handle: ModelHandle, batch: list[str], options: TagOptions) -> list[list[Tag]]:
+    model = cached_model(handle.key, lambda: Tagger.load(handle.path))
+    return model._tag_batch(batch, *options)
+
+
+def _executor(workers: int) -> Any:
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=workers, timeout=_IDLE_WORKER_TIMEOUT)
 
 
 def tag_batches_in_parallel(
-    model: Tagger,
-    batches: Iterable[list[str]],
-    options: tuple[np.ndarray, int | None, bool],
-    *,
-    n_jobs: int,
+    model: Tagger, batches: Iterable[list[str]], options: TagOptions, *, n_jobs: int | None
 ) -> Iterator[list[list[Tag]]]:
-    """Yield each batch's tags, in order, computed by ``n_jobs`` worker processes.
+    """Yield each batch's tags, in input order, computed by worker processes.
 
-    Batches are consumed lazily: only about two per worker are in flight, so
-    an endless generator of documents is tagged in bounded memory.
+    Parameters
+    ----------
+    model : Tagger
+        The model; saved once for the workers (see :func:`model_handle`).
+    batches : iterable of list of str
+        Checked batches of documents, read lazily from the caller's thread.
+    options : tuple
+        ``(thresholds, top_k, at_least_one)`` as built by ``Tagger._options``.
+    n_jobs : int or None
+        Worker processes, as in :func:`resolve_n_jobs`.
+
+    Yields
+    ------
+    list of list of Tag
+        The tags of one batch, equal to what ``model`` gives in this process.
     """
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    workers = effective_n_jobs(n_jobs)
+    workers = resolve_n_jobs(n_jobs)
+    source = iter(batches)
+    head = list(islice(source, 2))
+    if workers == 1 or len(head) < 2:
+        # One batch, or one worker: starting processes would cost more than it saves.
+        for batch in chain(head, source):
+            yield model._tag_batch(batch, *options)
+        return
     handle = model_handle(model)
-    parallel = Parallel(n_jobs=workers, return_as="generator", pre_dispatch=f"{2 * workers}", batch_size=1)
-    tasks: Iterator[Any] = (delayed(_tag_in_worker)(handle, batch, options) for batch in batches)
-    yield from parallel(tasks)
+    executor = _executor(workers)
+    window: deque[Future[list[list[Tag]]]] = deque()
+    try:
+        for batch in chain(head, source):
+            window.append(executor.submit(_tag_in_worker, handle, batch, options))
+            if len(window) >= 2 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        # The consumer stopped early, or a batch failed: drop queued work.
+        for future in window:
+            future.cancel()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._version import __version__
-from .errors import DataError, LabelWarning, warn
+from .errors import DataError, InputTypeError, LabelWarning, warn
 from .features import FeatureOptions, fit_features
 from .labels import indicator_matrix, normalize_label_lists
 from .model import Tagger, _check_texts
@@ -161,7 +161,14 @@ _OWN_NAMES = frozenset(f.name for f in fields(TrainOptions)) - {"text", "feature
 OPTION_NAMES: tuple[str, ...] = tuple(sorted(_TEXT_NAMES | _FEATURE_NAMES | _OWN_NAMES))
 
 
-def train(texts: Iterable[str], labels: Iterable[Any], *, n_jobs: int | None = None, **options: Any) -> Tagger:
+def train(
+    texts: Iterable[Any] | Callable[[], Iterable[Any]],
+    labels: Iterable[Any] | Callable[[], Iterable[Any]] | None = None,
+    *,
+    n_jobs: int | None = None,
+    out_of_core: bool = False,
+    **options: Any,
+) -> Tagger:
     """Train a tagger on labeled documents.
 
     Parameters
@@ -174,6 +181,12 @@ def train(texts: Iterable[str], labels: Iterable[Any], *, n_jobs: int | None = N
     n_jobs : int, optional
         Threads for the cross-validation fits; ``-1`` uses every core. The
         result does not depend on it.
+    out_of_core : bool, default=False
+        Stream the data in chunks instead of holding it in memory (see
+        :func:`greentag.out_of_core.train_out_of_core`, which also takes
+        ``chunk_size=`` and ``epochs=``). The data is read more than once, so
+        ``texts`` may then also be a function returning a fresh iterator of
+        ``(text, labels)`` records, with ``labels`` omitted.
     **options
         Any :class:`TrainOptions` setting by its flat name, for example
         ``min_df=3``, ``ngram_range=(1, 1)``, ``C=0.5``, ``cv=3``.
@@ -200,6 +213,12 @@ def train(texts: Iterable[str], labels: Iterable[Any], *, n_jobs: int | None = N
     >>> model.tag("a solar farm")[0].label
     'green'
     """
+    if out_of_core:
+        from .out_of_core import train_out_of_core
+
+        return train_out_of_core(texts, labels, n_jobs=n_jobs, **options)
+    if callable(texts) or callable(labels) or labels is None:
+        raise InputTypeError("train needs texts and labels as iterables; records or functions need out_of_core=True")
     return fit_tagger(texts, labels, TrainOptions.from_kwargs(**options), n_jobs=n_jobs)
 
 

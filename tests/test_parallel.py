@@ -1,0 +1,171 @@
+"""Tagging on several processes: same results as one process, lazy input, one model load per worker."""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import joblib
+import pytest
+
+import greentag
+from greentag import parallel
+from greentag.model import Tagger
+
+from .corpus import TEXTS
+
+# Longer documents made of two corpus sentences, so that labels mix.
+DOCS = [f"{TEXTS[i % len(TEXTS)]} {TEXTS[(7 * i + 3) % len(TEXTS)]}" for i in range(600)]
+
+
+@pytest.fixture(scope="module")
+def saved_model(small_model: Tagger, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("parallel") / "small.gtm"
+    small_model.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make_input",
+    [list, tuple, iter, lambda docs: (d for d in docs)],
+    ids=["list", "tuple", "iterator", "generator"],
+)
+def test_two_processes_give_exactly_the_serial_result(small_model: Tagger, make_input: object) -> None:
+    serial = small_model.tag_many(DOCS, n_jobs=1)
+    both = small_model.tag_many(make_input(DOCS), n_jobs=2, batch_size=37)  # type: ignore[operator]
+    assert both == serial
+    assert both == [small_model.tag(doc) for doc in DOCS]
+
+
+@pytest.mark.parametrize(
+    "options", [{"threshold": 0.2}, {"top_k": 1}, {"at_least_one": False}], ids=["threshold", "top_k", "no_fallback"]
+)
+def test_tag_options_reach_the_workers(small_model: Tagger, options: dict[str, object]) -> None:
+    expected = small_model.tag_many(DOCS, **options)  # type: ignore[arg-type]
+    assert small_model.tag_many(DOCS, n_jobs=2, batch_size=50, **options) == expected  # type: ignore[arg-type]
+
+
+def test_top_level_functions_use_every_core_with_the_default_model() -> None:
+    docs = DOCS[:300]
+    expected = greentag.tag_many(docs)
+    assert greentag.tag_many(docs, n_jobs=-1, batch_size=40) == expected
+    assert list(greentag.tag_stream(iter(docs), n_jobs=-1, batch_size=40)) == expected
+
+
+def test_each_worker_loads_the_model_once(saved_model: Path) -> None:
+    model = Tagger.load(saved_model)  # a fresh object: no handle yet, no cached copy anywhere
+    n_batches = 24
+    for _ in range(2):  # a second call reuses the workers and their cached model
+        model.tag_many(DOCS[: 10 * n_batches], n_jobs=2, batch_size=10)
+    key = parallel.model_handle(model).key
+    executor = parallel._executor(2)
+    reports = dict(f.result() for f in [executor.submit(parallel.worker_report, key) for _ in range(40)])
+    assert os.getpid() not in reports
+    assert set(reports.values()) <= {0, 1}, reports  # never loaded twice in one process
+    assert 1 <= sum(reports.values()) <= 2 < 2 * n_batches
+    assert key not in parallel.load_counts()  # the parent tagged nothing itself
+
+
+def test_a_task_carries_a_small_handle_not_the_model(small_model: Tagger) -> None:
+    handle = parallel.model_handle(small_model)
+    assert len(pickle.dumps(handle)) < 400 < os.path.getsize(handle.path)
+    assert parallel.model_handle(small_model) is handle
+
+
+def test_equal_models_share_a_cache_key_and_files_go_with_their_model(saved_model: Path) -> None:
+    first, second = Tagger.load(saved_model), Tagger.load(saved_model)
+    one, two = parallel.model_handle(first), parallel.model_handle(second)
+    assert one.key == two.key
+    assert one.path != two.path
+    del first
+    gc.collect()
+    assert not os.path.exists(one.path)
+    assert os.path.exists(two.path)
+
+
+def test_the_worker_cache_loads_a_key_once_and_keeps_a_few_models(small_model: Tagger) -> None:
+    calls: list[str] = []
+
+    def loader(key: str) -> Tagger:
+        calls.append(key)
+        return small_model
+
+    keys = [f"test-key-{i}" for i in range(parallel._MAX_CACHED_MODELS + 1)]
+    for key in [keys[0], keys[0], *keys, keys[-1]]:
+        assert parallel.cached_model(key, lambda key=key: loader(key)) is small_model
+    assert calls == keys  # keys[0] twice in a row: loaded once; keys[-1] again: a hit
+    parallel.cached_model(keys[0], lambda: loader(keys[0]))
+    assert calls[-1] == keys[0]  # the oldest was evicted to make room
+
+
+def test_parallel_stream_reads_its_input_lazily(small_model: Tagger) -> None:
+    pulled = 0
+
+    def endless() -> Iterator[str]:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            yield DOCS[pulled % len(DOCS)]
+
+    batch_size = 10
+    stream = small_model.tag_stream(endless(), n_jobs=2, batch_size=batch_size)
+    assert pulled == 0  # nothing is read before the first result is asked for
+    next(stream)
+    # A slow consumer: the workers finish what they have, but must not read on.
+    time.sleep(0.3)
+    lags = [pulled - 1]
+    for consumed in range(2, 200):
+        next(stream)
+        lags.append(pulled - consumed)
+    stream.close()
+    # Two workers keep at most four batches in flight, plus the one being consumed.
+    assert max(lags) <= 5 * batch_size
+
+
+def test_one_batch_is_tagged_without_starting_workers(saved_model: Path) -> None:
+    model = Tagger.load(saved_model)
+    assert model.tag_many(DOCS[:20], n_jobs=2, batch_size=100) == model.tag_many(DOCS[:20])
+    assert model not in parallel._handles  # no model file was written for workers
+
+
+def test_a_bad_document_names_its_position(small_model: Tagger) -> None:
+    docs: list[object] = list(DOCS[:100])
+    docs[57] = b"bytes"
+    with pytest.raises(greentag.InputTypeError, match=r"texts\[57\] is bytes"):
+        small_model.tag_many(docs, n_jobs=2, batch_size=10)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2", True], ids=["zero", "float", "str", "bool"])
+def test_bad_n_jobs_is_refused_at_the_call(small_model: Tagger, n_jobs: object) -> None:
+    with pytest.raises(ValueError, match="n_jobs must be a non-zero int"):
+        small_model.tag_stream(DOCS, n_jobs=n_jobs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: m.tag_stream("one document"), greentag.InputTypeError, "single str"),
+        (lambda m: m.tag_stream(42), greentag.InputTypeError, "got int"),
+        (lambda m: m.tag_stream(DOCS, batch_size=0), ValueError, "batch_size"),
+        (lambda m: m.tag_stream(DOCS, top_k=0), ValueError, "top_k"),
+    ],
+    ids=["str", "int", "batch_size", "top_k"],
+)
+def test_stream_arguments_are_checked_at_the_call(
+    small_model: Tagger, call: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call(small_model)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "expected"),
+    [(None, 1), (1, 1), (3, 3), (-1, joblib.cpu_count())],
+    ids=["none", "one", "three", "all"],
+)
+def test_resolve_n_jobs_follows_joblib(n_jobs: int | None, expected: int) -> None:
+    assert parallel.resolve_n_jobs(n_jobs) == expected
