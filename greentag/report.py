@@ -133,7 +133,13 @@ def report_figures(model: Tagger, texts: Iterable[str], labels: Iterable[Any], *
 
 
 def _pr_curve(scores: np.ndarray, positive: np.ndarray, threshold: float) -> dict[str, Any] | None:
-    """Precision and recall of ``scores >= t`` for every distinct score ``t``, best score first."""
+    """Precision and recall of ``scores >= t`` as ``t`` falls from the best score to the worst.
+
+    The points kept trace the curve exactly: where each positive document
+    comes in (precision peaks), just before the next one does (the bottom of
+    the saw-tooth), the model's threshold and the end. Only curves with more
+    than ``MAX_CURVE_POINTS`` such points are thinned, evenly.
+    """
     n_pos = int(positive.sum())
     if n_pos == 0:
         return None
@@ -146,19 +152,25 @@ def _pr_curve(scores: np.ndarray, positive: np.ndarray, threshold: float) -> dic
     precision = tp / (cuts + 1.0)
     recall = tp / n_pos
     # Average precision: precision at each cut, weighted by the recall it adds.
-    average_precision = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
-    keep = np.unique(np.linspace(0, len(cuts) - 1, min(len(cuts), MAX_CURVE_POINTS)).round().astype(np.intp))
-    accepted = scores >= threshold
-    n_accepted = int(accepted.sum())
-    hit_at = int((accepted & positive).sum())
+    gained = np.diff(np.concatenate([[0.0], recall]))
+    average_precision = float(np.sum(gained * precision))
+
+    at_threshold = int(np.searchsorted(-ranked[cuts], -threshold, side="right")) - 1
+    peaks = np.flatnonzero(gained > 0)
+    keep = np.unique(np.concatenate([peaks, peaks[1:] - 1, [len(cuts) - 1]]))
+    if len(keep) > MAX_CURVE_POINTS:
+        # One place is left for the threshold's point.
+        keep = keep[np.unique(np.linspace(0, len(keep) - 1, MAX_CURVE_POINTS - 1).round().astype(np.intp))]
+    if at_threshold >= 0:
+        keep = np.union1d(keep, [at_threshold])
     return {
         "precision": [round(float(v), 6) for v in precision[keep]],
         "recall": [round(float(v), 6) for v in recall[keep]],
         "thresholds": [round(float(v), 6) for v in ranked[cuts][keep]],
         "average_precision": round(average_precision, 6),
         "threshold": round(threshold, 6),
-        "precision_at_threshold": round(hit_at / n_accepted, 6) if n_accepted else 0.0,
-        "recall_at_threshold": round(hit_at / n_pos, 6),
+        "precision_at_threshold": round(float(precision[at_threshold]), 6) if at_threshold >= 0 else 0.0,
+        "recall_at_threshold": round(float(recall[at_threshold]), 6) if at_threshold >= 0 else 0.0,
     }
 
 
@@ -235,7 +247,7 @@ def _f1_chart(figure_class: Any, data: dict[str, Any]) -> Any:
     positions = np.arange(len(labels))
     ax.barh(positions, f1, color="#2e7d5b")
     ax.set_yticks(positions, labels=labels)
-    ax.invert_yaxis()  # the first label on top, as in the table
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # the first label on top, as in the table, without empty margins
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("F1")
     for y, (value, n) in enumerate(zip(f1, support, strict=True)):
@@ -287,7 +299,9 @@ def _pr_chart(figure_class: Any, curves: dict[str, Any], per_label: dict[str, An
             ax.text(0.5, 0.5, "no positive test document", ha="center", va="center", fontsize=8)
             continue
         ax.set_title(f"{label}  (AP {curve['average_precision']:.2f})", fontsize=9)
-        ax.plot([0.0, *curve["recall"]], [1.0, *curve["precision"]], drawstyle="steps-post", color="#2e7d5b")
+        # Steps, as scikit-learn draws the curve: each recall level at the precision it is reached with.
+        recall, precision = [0.0, *curve["recall"]], [curve["precision"][0], *curve["precision"]]
+        ax.plot(recall, precision, drawstyle="steps-pre", color="#2e7d5b")
         ax.plot(
             curve["recall_at_threshold"],
             curve["precision_at_threshold"],

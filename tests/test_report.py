@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score, precision_recall_curve
+from sklearn.metrics import average_precision_score, precision_recall_curve, precision_score, recall_score
 
 import greentag
 from greentag.data import write_dataset
 from greentag.errors import GreentagWarning
-from greentag.report import render_html, report_figures, write_report
+from greentag.report import MAX_CURVE_POINTS, render_html, report_figures, write_report
 
 from .corpus import LABELS, TEXTS
 
@@ -118,26 +118,36 @@ def test_pr_curves_match_scikit_learn(figures: dict[str, Any], small_model: gree
         truth = np.array([label in labels for labels in TEST_LABELS])
         curve = figures["pr_curves"][label]
         precision, recall, thresholds = precision_recall_curve(truth, probs[:, j])
-        # scikit-learn lists thresholds low to high and ends on the (recall 0, precision 1) point.
-        np.testing.assert_allclose(curve["precision"], precision[:-1][::-1], atol=1e-6)
-        np.testing.assert_allclose(curve["recall"], recall[:-1][::-1], atol=1e-6)
-        np.testing.assert_allclose(curve["thresholds"], thresholds[::-1], atol=1e-6)
+        at = {round(float(t), 6): (p, r) for p, r, t in zip(precision, recall, thresholds, strict=False)}
+        for p, r, t in zip(curve["precision"], curve["recall"], curve["thresholds"], strict=True):
+            assert (p, r) == pytest.approx(at[t], abs=1e-6)
+        # Every recall level is there, with its best precision: the curve's shape is kept.
+        for level in np.unique(recall[:-1]):
+            ours = [p for p, r in zip(curve["precision"], curve["recall"], strict=True) if abs(r - level) < 1e-6]
+            assert max(ours) == pytest.approx(precision[:-1][recall[:-1] == level].max(), abs=1e-6)
         assert curve["average_precision"] == pytest.approx(average_precision_score(truth, probs[:, j]), abs=1e-6)
         accepted = probs[:, j] >= small_model.thresholds[j]
-        assert curve["recall_at_threshold"] == pytest.approx((accepted & truth).sum() / truth.sum(), abs=1e-6)
         assert curve["threshold"] == pytest.approx(small_model.thresholds[j], abs=1e-6)
+        assert curve["precision_at_threshold"] == pytest.approx(precision_score(truth, accepted), abs=1e-6)
+        assert curve["recall_at_threshold"] == pytest.approx(recall_score(truth, accepted), abs=1e-6)
 
 
-def test_pr_curve_is_none_without_positives_and_thinned_when_long(small_model: greentag.Tagger) -> None:
-    texts = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(300)]  # distinct numbers: distinct scores
-    labels = [LABELS[i % len(LABELS)] or ["energy"] for i in range(300)]
-    labels[:] = [[label for label in doc if label != "health"] or ["energy"] for doc in labels]
+def test_long_pr_curves_are_thinned_but_keep_the_threshold(small_model: greentag.Tagger) -> None:
+    # Pairs of corpus texts: 900 different documents, so (nearly) 900 different scores.
+    pairs = [(i % len(TEXTS), i // len(TEXTS)) for i in range(900)]
+    texts = [f"{TEXTS[a]} {TEXTS[b]}" for a, b in pairs]
+    labels = [sorted({*LABELS[a], *LABELS[b]} - {"health"}) for a, b in pairs]
     result = report_figures(small_model, texts, labels)
     assert result["pr_curves"]["health"] is None
     energy = result["pr_curves"]["energy"]
-    assert 2 < len(energy["recall"]) <= 200
+    assert sum("energy" in doc for doc in labels) > MAX_CURVE_POINTS
+    assert MAX_CURVE_POINTS - 1 <= len(energy["recall"]) <= MAX_CURVE_POINTS
     assert energy["recall"][-1] == 1.0
+    assert energy["recall"] == sorted(energy["recall"])
     assert energy["thresholds"] == sorted(energy["thresholds"], reverse=True)
+    point = energy["thresholds"].index(min(t for t in energy["thresholds"] if t >= energy["threshold"]))
+    assert energy["recall"][point] == energy["recall_at_threshold"]
+    assert energy["precision"][point] == energy["precision_at_threshold"]
 
 
 def test_top_terms_are_the_largest_weights_spelled_as_in_the_texts(
