@@ -205,14 +205,14 @@ def _cmd_tag(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     documents = [_read_one(arg, stdin) for arg in args.inputs]
     results = model.tag_many([text for _, text in documents], threshold=args.threshold, top_k=args.top_k)
     if args.format == "json":
-        payload = [{"source": source, "tags": _tags_json(tags)} for (source, _), tags in zip(documents, results)]
+        payload = [{"source": source, "tags": _tags_json(tags)} for (source, _), tags in zip(documents, results, strict=True)]
         json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif args.format == "jsonl":
-        for (source, _), tags in zip(documents, results):
+        for (source, _), tags in zip(documents, results, strict=True):
             out.write(json.dumps({"source": source, "tags": _tags_json(tags)}, ensure_ascii=False) + "\n")
     else:
-        for (source, _), tags in zip(documents, results):
+        for (source, _), tags in zip(documents, results, strict=True):
             if len(documents) > 1:
                 out.write(f"== {source}\n")
             if not tags:
@@ -458,7 +458,7 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
 
 def _cmd_labels(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     model = _load_model(args.model)
-    for label, threshold in zip(model.labels, model.thresholds):
+    for label, threshold in zip(model.labels, model.thresholds, strict=True):
         out.write(f"{label:<24} threshold {threshold:.3f}\n")
     return 0
 

@@ -133,7 +133,8 @@ class TfidfFeatures:
 
     def _weight(self, counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
         tf = 1.0 + np.log(counts) if self.sublinear_tf else counts
-        return (tf * self.idf[idx]).astype(np.float32, copy=False)
+        weighted: np.ndarray = (tf * self.idf[idx]).astype(np.float32, copy=False)
+        return weighted
 
 
 def _l2_normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

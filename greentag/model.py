@@ -428,7 +428,7 @@ class Tagger:
         self, batch: Sequence[str], thresholds: np.ndarray, top_k: int | None, at_least_one: bool
     ) -> list[list[Tag]]:
         probs, known = self._score_batch(batch)
-        return [self._decide(p, k, thresholds, top_k, at_least_one) for p, k in zip(probs, known)]
+        return [self._decide(p, k, thresholds, top_k, at_least_one) for p, k in zip(probs, known, strict=True)]
 
     @overload
     def explain(self, text: str, label: str, *, top_n: int = ...) -> Explanation: ...
@@ -479,7 +479,7 @@ class Tagger:
         vocabulary = self.features.vocabulary
 
         def one(j: int) -> Explanation:
-            contributions = dict(zip(idx.tolist(), (values * self._weights[idx, j]).tolist()))
+            contributions = dict(zip(idx.tolist(), (values * self._weights[idx, j]).tolist(), strict=True))
             if passage_logits is not None and self.passage_weight > 0 and idx.size:
                 best = int(passage_logits[:, j].argmax())
                 if passage_logits[best, j] > doc_logits[j]:
@@ -488,7 +488,7 @@ class Tagger:
                     w = self.passage_weight
                     p_idx, p_values = self._vector(passages[best])
                     contributions = {i: (1 - w) * c for i, c in contributions.items()}
-                    for i, c in zip(p_idx.tolist(), (p_values * self._weights[p_idx, j]).tolist()):
+                    for i, c in zip(p_idx.tolist(), (p_values * self._weights[p_idx, j]).tolist(), strict=True):
                         contributions[i] = contributions.get(i, 0.0) + w * c
             ranked = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:top_n]
             terms = [(_surface(vocabulary[i], forms), float(c)) for i, c in ranked]

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-__all__ = ["split_passages", "pool_scores"]
+__all__ = ["pool_scores", "split_passages"]
 
 # A paragraph ends at a blank line, at a line break after the end of a
 # sentence, or before an indented line. A bare line break inside a sentence is
@@ -79,4 +79,5 @@ def pool_scores(doc_scores: np.ndarray, best_passage_scores: np.ndarray, weight:
     >>> pool_scores(np.array([-2.0, 1.0]), np.array([2.0, 0.0]), 0.5).tolist()
     [0.0, 1.0]
     """
-    return doc_scores + weight * np.maximum(best_passage_scores - doc_scores, 0.0)
+    pooled: np.ndarray = doc_scores + weight * np.maximum(best_passage_scores - doc_scores, 0.0)
+    return pooled

@@ -96,10 +96,7 @@ def save_model(model: Tagger, path: str | os.PathLike[str]) -> None:
         os.replace(tmp_name, target)
     except BaseException:
         # Also on KeyboardInterrupt: never leave a half-written temporary file.
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
+        Path(tmp_name).unlink(missing_ok=True)
         raise
 
 
@@ -116,7 +113,7 @@ def _array_bytes(array: np.ndarray) -> bytes:
 
 
 def _build_payload(model: Tagger) -> dict[str, bytes]:
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "coef": model.coef.astype(np.float32),
         "intercept": model.intercept.astype(np.float32),
         "idf": model.features.idf.astype(np.float32),

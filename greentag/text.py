@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from .passages import split_passages
 from .errors import GreentagWarning, warn
@@ -226,9 +226,12 @@ def build_normalizer(
 
     Examples
     --------
-    >>> build_normalizer()("Ｇreen <b>Energy</b> &amp; Co")
+    >>> build_normalizer()("\uff27reen <b>Energy</b> &amp; Co")
     'green  energy  & co'
     """
+
+    # TextOptions has checked the form; the cast names the strings it can be.
+    form = cast("Literal['NFC', 'NFD', 'NFKC', 'NFKD'] | None", unicode_form)
 
     def normalize(text: str) -> str:
         if strip_html:
@@ -236,8 +239,8 @@ def build_normalizer(
                 text = _TAG_RE.sub(" ", text)
             if "&" in text:
                 text = html.unescape(text)
-        if unicode_form is not None and not text.isascii():
-            text = unicodedata.normalize(unicode_form, text)
+        if form is not None and not text.isascii():
+            text = unicodedata.normalize(form, text)
         return text.lower() if lowercase else text
 
     return normalize
@@ -276,11 +279,13 @@ def build_stemmer(name: str | None = "snowball") -> Callable[[str], str]:
     if name == "snowball":
         from nltk.stem.snowball import SnowballStemmer
 
-        return SnowballStemmer("english").stem
+        snowball: Callable[[str], str] = SnowballStemmer("english").stem
+        return snowball
     if name == "porter":
         from nltk.stem.porter import PorterStemmer
 
-        return PorterStemmer().stem
+        porter: Callable[[str], str] = PorterStemmer().stem
+        return porter
     raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {name!r}")
 
 

@@ -229,7 +229,7 @@ def fit_tagger(
     docs = _check_texts(texts, "train")
     if not docs:
         raise DataError("no training documents: texts is empty")
-    label_lists, plain = normalize_label_lists(labels, len(docs))
+    label_lists, _ = normalize_label_lists(labels, len(docs))
     classes = sorted({label for doc_labels in label_lists for label in doc_labels})
     if not classes:
         raise DataError(
@@ -256,7 +256,7 @@ def fit_tagger(
 
     if folds:
         out_of_fold = np.zeros(y.shape, dtype=np.float64)
-        for (_, test_idx), (fold_coef, fold_intercept) in zip(folds, fits[:-1]):
+        for (_, test_idx), (fold_coef, fold_intercept) in zip(folds, fits[:-1], strict=True):
             out_of_fold[test_idx] = _pooled_scores(
                 x, x_passages, corpus.owner, test_idx, fold_coef, fold_intercept, options.passage_weight
             )
@@ -279,7 +279,7 @@ def fit_tagger(
             "resolved_text_options": text_options.to_dict(),
             "n_documents": len(docs),
             "n_unlabeled_documents": int((y.sum(axis=1) == 0).sum()),
-            "label_counts": {label: int(n) for label, n in zip(classes, y.sum(axis=0))},
+            "label_counts": {label: int(n) for label, n in zip(classes, y.sum(axis=0), strict=True)},
             "data_sha256": data_fingerprint(docs, label_lists),
             "single_label": single_label,
             "cv_folds": len(folds),
@@ -314,13 +314,14 @@ def _calibrate(out_of_fold: np.ndarray, y: np.ndarray) -> np.ndarray:
     fits = [fit_platt(out_of_fold[:, j], y[:, j]) for j in range(y.shape[1])]
     slopes = [fit[0] for fit in fits if fit is not None and fit[0] > 0]
     typical = float(np.median(slopes)) if slopes else 1.0
-    return np.array([fit if fit is not None else (typical, 0.0) for fit in fits]).T
+    parameters: np.ndarray = np.array([fit if fit is not None else (typical, 0.0) for fit in fits]).T
+    return parameters
 
 
 def data_fingerprint(texts: Sequence[str], label_lists: Sequence[Sequence[str]]) -> str:
     """Return a SHA-256 of the texts and labels, in order (what the model was trained on)."""
     digest = hashlib.sha256()
-    for text, doc_labels in zip(texts, label_lists):
+    for text, doc_labels in zip(texts, label_lists, strict=True):
         digest.update(json.dumps([text, list(doc_labels)], ensure_ascii=False).encode("utf-8", "surrogatepass"))
         digest.update(b"\n")
     return digest.hexdigest()
@@ -328,14 +329,14 @@ def data_fingerprint(texts: Sequence[str], label_lists: Sequence[Sequence[str]])
 
 def _warn_about_degenerate_labels(y: np.ndarray, classes: Sequence[str]) -> None:
     counts = y.sum(axis=0)
-    everywhere = [c for c, n in zip(classes, counts) if n == len(y)]
-    once = [c for c, n in zip(classes, counts) if n == 1 and n < len(y)]
+    everywhere = [c for c, n in zip(classes, counts, strict=True) if n == len(y)]
+    once = [c for c, n in zip(classes, counts, strict=True) if n == 1 and n < len(y)]
     if everywhere and len(y) > 1:
         warn(
             f"label(s) {everywhere} are on every training document; they will be given to every document", LabelWarning
         )
     if once:
-        shown = once if len(once) <= 10 else once[:10] + [f"... {len(once) - 10} more"]
+        shown = once if len(once) <= 10 else [*once[:10], f"... {len(once) - 10} more"]
         warn(f"label(s) {shown} have a single training document; their tags will be unreliable", LabelWarning)
 
 
@@ -353,7 +354,8 @@ def _run(jobs: list[tuple[sp.csr_matrix, np.ndarray]], options: TrainOptions, n_
 
     # liblinear releases the GIL, so threads run the fits in parallel without
     # copying the feature matrix into other processes.
-    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fit_labels)(x, y, options) for x, y in jobs)
+    results: list[Any] = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fit_labels)(x, y, options) for x, y in jobs)
+    return results
 
 
 def _fit_labels(x: sp.csr_matrix, y: np.ndarray, options: TrainOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -418,7 +420,7 @@ def _pooled_scores(
 ) -> np.ndarray:
     """Raw scores of documents ``rows``, lifted by their best passage as at inference."""
     weights = coef.astype(np.float64)
-    scores = np.asarray(x[rows] @ weights) + intercept
+    scores: np.ndarray = np.asarray(x[rows] @ weights) + intercept
     if passage_weight == 0 or x_passages.shape[0] == 0:
         return scores
     position = np.full(x.shape[0], -1, dtype=np.intp)

@@ -96,7 +96,7 @@ def test_label_folders(tmp_path: Path) -> None:
         (tmp_path / label).mkdir(exist_ok=True)
         (tmp_path / label / name).write_text(text, encoding="utf-8")
     texts, labels = read_dataset(tmp_path)
-    assert sorted(zip(texts, map(tuple, labels))) == [
+    assert sorted(zip(texts, map(tuple, labels), strict=True)) == [
         ("grid", ("energy",)),
         ("rail", ("transport",)),
         ("solar", ("energy", "green")),
@@ -176,7 +176,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_gzip_corruption_is_a_data_error(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl.gz"
     path.write_bytes(gzip.compress(b'{"text": "a", "labels": []}\n' * 100)[:-30])
-    with pytest.raises(DataError, match="d.jsonl.gz"):
+    with pytest.raises(DataError, match=r"d\.jsonl\.gz"):
         read_dataset(path)
 
 

@@ -52,7 +52,7 @@ def test_unknown_and_empty_documents() -> None:
 
 def test_repeated_terms_are_log_scaled() -> None:
     features = TfidfFeatures(["grid", "port"], np.array([1.0, 1.0]))
-    idx, values = features.transform_one(["grid", "grid", "grid", "port"])
+    _, values = features.transform_one(["grid", "grid", "grid", "port"])
     expected = np.array([1 + np.log(3), 1.0])
     np.testing.assert_allclose(values, expected / np.linalg.norm(expected), rtol=1e-6)
 

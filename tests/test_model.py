@@ -36,8 +36,8 @@ def test_threshold_and_top_k(small_model: Tagger) -> None:
 
 def test_per_label_thresholds_decide(small_model: Tagger) -> None:
     probs = small_model.predict_proba(TEXTS)
-    for text, row in zip(TEXTS, probs):
-        expected = {label for label, p, t in zip(small_model.labels, row, small_model.thresholds) if p >= t}
+    for text, row in zip(TEXTS, probs, strict=True):
+        expected = {label for label, p, t in zip(small_model.labels, row, small_model.thresholds, strict=True) if p >= t}
         got = {t.label for t in small_model.tag(text, at_least_one=False)}
         assert got == expected
 
