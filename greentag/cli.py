@@ -205,7 +205,9 @@ def _cmd_tag(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     documents = [_read_one(arg, stdin) for arg in args.inputs]
     results = model.tag_many([text for _, text in documents], threshold=args.threshold, top_k=args.top_k)
     if args.format == "json":
-        payload = [{"source": source, "tags": _tags_json(tags)} for (source, _), tags in zip(documents, results, strict=True)]
+        payload = [
+            {"source": source, "tags": _tags_json(tags)} for (source, _), tags in zip(documents, results, strict=True)
+        ]
         json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif args.format == "jsonl":

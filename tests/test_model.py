@@ -37,7 +37,9 @@ def test_threshold_and_top_k(small_model: Tagger) -> None:
 def test_per_label_thresholds_decide(small_model: Tagger) -> None:
     probs = small_model.predict_proba(TEXTS)
     for text, row in zip(TEXTS, probs, strict=True):
-        expected = {label for label, p, t in zip(small_model.labels, row, small_model.thresholds, strict=True) if p >= t}
+        expected = {
+            label for label, p, t in zip(small_model.labels, row, small_model.thresholds, strict=True) if p >= t
+        }
         got = {t.label for t in small_model.tag(text, at_least_one=False)}
         assert got == expected
 
