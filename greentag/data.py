@@ -32,7 +32,7 @@ import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .errors import DataError
 
@@ -415,9 +415,9 @@ def write_dataset(
     label_entries = iter(labels)
     try:
         with open(temporary, "xb") as raw:
-            binary: IO[bytes] = (
-                gzip.GzipFile(filename=str(p), mode="wb", fileobj=raw) if p.suffix.lower() == ".gz" else raw
-            )
+            binary: IO[bytes] = raw
+            if p.suffix.lower() == ".gz":
+                binary = cast(IO[bytes], gzip.GzipFile(filename=str(p), mode="wb", fileobj=raw))
             with io.TextIOWrapper(binary, encoding="utf-8", newline="") as handle:
                 if fmt in ("csv", "tsv"):
                     writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")

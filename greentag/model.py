@@ -404,7 +404,7 @@ class Tagger:
         >>> len(next(stream)) >= 1
         True
         """
-        if isinstance(texts, (str, bytes)):
+        if isinstance(texts, (str, bytes, bytearray)):
             raise InputTypeError(
                 f"expected an iterable of str, got a single {type(texts).__name__}; use tag() for one document"
             )
@@ -458,6 +458,8 @@ class Tagger:
         ------
         KeyError
             If ``label`` is not one of :attr:`labels`.
+        ValueError
+            If ``top_n`` is not a positive int.
 
         Examples
         --------
@@ -467,6 +469,8 @@ class Tagger:
         ('energy', True)
         """
         _check_text(text)
+        if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
+            raise ValueError(f"top_n must be a positive int, got {top_n!r}")
         if label is not None and label not in self.labels_:
             raise KeyError(f"unknown label {label!r}; the model's labels are {self.labels_}")
         passages = self.analyzer.passage_unigrams(text)
@@ -583,7 +587,7 @@ def _check_text(text: object, index: int | None = None) -> None:
 
 
 def _check_texts(texts: Iterable[str], caller: str) -> list[str]:
-    if isinstance(texts, (str, bytes)):
+    if isinstance(texts, (str, bytes, bytearray)):
         raise InputTypeError(f"{caller} expects an iterable of str, got a single {type(texts).__name__}")
     try:
         batch = list(texts)

@@ -57,6 +57,10 @@ _CONTENT_WORDS_IN_SKLEARN_LIST = frozenset(
 )
 
 _STOP_WORD_SOURCES = ("english", "nltk", "sklearn")
+# The caches are bounded by entry count, so only short keys may enter: a
+# stream of documents each holding one unique megabyte-long "word" would
+# otherwise keep up to cache_size megabytes alive. Real words are far shorter.
+_MAX_CACHED_LENGTH = 64
 _STEMMERS = ("snowball", "porter")
 
 
@@ -378,7 +382,9 @@ class Analyzer:
         for chunk in chunks:
             found = get(chunk)
             if found is None:
-                found = cache[chunk] = self._chunk_terms(chunk)
+                found = self._chunk_terms(chunk)
+                if len(chunk) <= _MAX_CACHED_LENGTH:
+                    cache[chunk] = found
             extend(found)
         return terms
 
@@ -389,7 +395,9 @@ class Analyzer:
         for token in self._tokenize(chunk):
             term = cache.get(token)
             if term is None:
-                term = cache[token] = self._term(token)
+                term = self._term(token)
+                if len(token) <= _MAX_CACHED_LENGTH:
+                    cache[token] = term
             if term:
                 terms.append(term)
         return tuple(terms)
