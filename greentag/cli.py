@@ -427,6 +427,9 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     )
     if cv:
         out.write(f"cross-validated: micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}\n")
+    held = training.get("holdout_metrics") or {}
+    if held:  # out of core: measured on the held-out documents instead
+        out.write(f"held-out: micro-F1 {held['micro']['f1']:.3f}, macro-F1 {held['macro']['f1']:.3f}\n")
     out.write(f"wrote {args.output}\n")
     return 0
 
@@ -533,6 +536,14 @@ def main(
     except _Usage as exc:
         err.write(f"greentag {args.command}: error: {exc}\n")
         return 2
+    except BrokenPipeError:
+        # The reader went away (``greentag tag ... | head``): stop quietly, and
+        # point stdout at devnull so the interpreter's final flush stays quiet too.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except (GreentagError, OSError, ValueError) as exc:
         message = (
             str(exc) if not isinstance(exc, OSError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
@@ -542,8 +553,6 @@ def main(
     except KeyboardInterrupt:
         err.write("greentag: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 def main_entry() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -179,8 +180,8 @@ def train(
         For each document, a list of its labels (possibly empty), or a plain
         string for single-label data.
     n_jobs : int, optional
-        Threads for the cross-validation fits; ``-1`` uses every core. The
-        result does not depend on it.
+        Worker processes for the cross-validation fits; ``-1`` uses every
+        core. The result does not depend on it.
     out_of_core : bool, default=False
         Stream the data in chunks instead of holding it in memory (see
         :func:`greentag.out_of_core.train_out_of_core`, which also takes
@@ -319,10 +320,15 @@ def _calibrate(out_of_fold: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def data_fingerprint(texts: Sequence[str], label_lists: Sequence[Sequence[str]]) -> str:
-    """Return a SHA-256 of the texts and labels, in order (what the model was trained on)."""
+    """Return a SHA-256 of the texts and labels (what the model was trained on).
+
+    Documents count in order (the fold split depends on it); a document's labels
+    do not, since ``["a", "b"]`` and ``["b", "a"]`` train the same model.
+    """
     digest = hashlib.sha256()
     for text, doc_labels in zip(texts, label_lists, strict=True):
-        digest.update(json.dumps([text, list(doc_labels)], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        record = [text, sorted(doc_labels)]
+        digest.update(json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -352,10 +358,16 @@ def _folds(n_docs: int, options: TrainOptions) -> list[tuple[np.ndarray, np.ndar
 def _run(jobs: list[tuple[sp.csr_matrix, np.ndarray]], options: TrainOptions, n_jobs: int | None) -> list[Any]:
     from joblib import Parallel, delayed
 
-    # liblinear releases the GIL, so threads run the fits in parallel without
-    # copying the feature matrix into other processes.
-    results: list[Any] = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fit_labels)(x, y, options) for x, y in jobs)
-    return results
+    # Processes, not threads: liblinear shuffles with the C library's global
+    # rand(), so two fits running in threads of one process would disturb each
+    # other's sequence and the model would no longer be reproducible. joblib
+    # memory-maps the feature matrix to the workers instead of copying it.
+    return Parallel(n_jobs=n_jobs)(delayed(_fit_labels)(x, y, options) for x, y in jobs)
+
+
+# Serialises liblinear fits within a process, for the same reason (a caller
+# may train several models from its own threads).
+_LIBLINEAR = threading.Lock()
 
 
 def _fit_labels(x: sp.csr_matrix, y: np.ndarray, options: TrainOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -377,7 +389,7 @@ def _fit_labels(x: sp.csr_matrix, y: np.ndarray, options: TrainOptions) -> tuple
         svm = LinearSVC(
             C=options.C, class_weight={0: 1.0, 1: weight}, max_iter=options.max_iter, random_state=options.random_state
         )
-        with warnings.catch_warnings():
+        with _LIBLINEAR, warnings.catch_warnings():
             # Rare labels may stop at max_iter; their scores are calibrated anyway.
             warnings.simplefilter("ignore", ConvergenceWarning)
             svm.fit(x, target)

@@ -131,3 +131,11 @@ def test_bad_training_data_names_file_and_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"{data}:2: not valid JSON" in result.stderr
     assert not (tmp_path / "m.gtm").exists()
+
+
+def test_a_closed_pipe_is_not_an_error(trained: Path) -> None:
+    # `greentag labels | head -1`: the reader leaves early; no error message, exit 0.
+    command = f"{sys.executable} -m greentag labels --model {trained} | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("energy")
+    assert "error" not in result.stderr.lower() and "Traceback" not in result.stderr

@@ -153,3 +153,27 @@ def test_documents_without_labels_are_negatives() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert model.tag("") == []
+
+
+def test_fingerprint_ignores_label_order_within_a_document() -> None:
+    from greentag.training import data_fingerprint
+
+    assert data_fingerprint(["a"], [["x", "y"]]) == data_fingerprint(["a"], [["y", "x"]])
+    assert data_fingerprint(["a", "b"], [["x"], ["y"]]) != data_fingerprint(["b", "a"], [["y"], ["x"]])
+
+
+def test_training_in_concurrent_threads_is_still_deterministic(tmp_path) -> None:
+    # liblinear shuffles with C's global rand(): fits in parallel threads must not interleave.
+    import threading
+
+    reference = greentag.train(TEXTS, LABELS, min_df=1, cv=3)
+    reference.save(tmp_path / "reference.gtm")
+    models: list[greentag.Tagger] = []
+    threads = [threading.Thread(target=lambda: models.append(greentag.train(TEXTS, LABELS, min_df=1, cv=3))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for i, model in enumerate(models):
+        model.save(tmp_path / f"{i}.gtm")
+        assert (tmp_path / f"{i}.gtm").read_bytes() == (tmp_path / "reference.gtm").read_bytes()
