@@ -52,8 +52,16 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6.80", "pandas>=1.5", "matplotlib>=3.6"],
-        "dask": ["dask[bag,dataframe]>=2023.1", "distributed>=2023.1"],
+        "test": [
+            "pytest>=7",
+            "hypothesis>=6.80",
+            "pandas>=1.5",
+            "matplotlib>=3.6",
+            "dask[bag,dataframe]>=2024.1",
+            "distributed>=2024.1",
+            "pyarrow>=14",
+        ],
+        "dask": ["dask[bag,dataframe]>=2024.1", "distributed>=2024.1", "pyarrow>=14"],
         "pandas": ["pandas>=1.5"],
         "report": ["matplotlib>=3.6"],
         "bench": ["fasttext-numpy2-wheel>=0.9.2", "psutil>=5.9"],

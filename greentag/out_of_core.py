@@ -52,9 +52,9 @@ from .errors import DataError, GreentagWarning, InputTypeError, LabelWarning, wa
 from .features import FeatureOptions, TfidfFeatures
 from .labels import indicator_matrix, normalize_label_lists
 from .model import Tagger, _check_text
-from .text import Analyzer
+from .text import Analyzer, ngrams
 from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
-from .training import TrainOptions, _cv_metrics, _positive_weight
+from .training import TrainOptions, _cv_metrics, _pooled_scores, _positive_weight
 
 __all__ = ["RecordSource", "train_out_of_core"]
 
@@ -188,7 +188,19 @@ def train_out_of_core(
         _one_blas_thread(),
     ):
         spool = _Spool(Path(folder))
-        _first_epoch(records, analyzer, features, classes, plan, models, spool, counts.n_documents, chunk_size)
+        passage_weight = train_options.passage_weight if text_options.passage_min_words is not None else 0.0
+        _first_epoch(
+            records,
+            analyzer,
+            features,
+            classes,
+            plan,
+            models,
+            spool,
+            counts.n_documents,
+            chunk_size,
+            passage_weight > 0,
+        )
         rng = np.random.default_rng(train_options.random_state)
         for _ in range(1, epochs):
             # A new order of chunks each epoch, so no chunk always comes last.
@@ -196,7 +208,7 @@ def train_out_of_core(
                 x, y = spool.read(spool.train_chunks[index])
                 models.partial_fit(x, y)
         coef, intercept = models.stacked(features.n_features)
-        held_scores, held_y = _held_out_scores(spool, coef, intercept)
+        held_scores, held_y = _held_out_scores(spool, coef, intercept, passage_weight)
 
     calibration, thresholds, floor, metrics = _calibrate(
         held_scores, held_y, classes, train_options, single_label, plan.n_holdout
@@ -236,6 +248,7 @@ def train_out_of_core(
         at_least_one=train_options.at_least_one,
         fallback_floor=floor,
         single_label=single_label,
+        passage_weight=passage_weight,
         metadata=metadata,
     )
 
@@ -341,7 +354,7 @@ def _count_terms(source: RecordSource, analyzer: Analyzer, max_terms: int, *, ne
     counts = _Counts(term_totals=Counter() if need_totals else None)
     df, totals = counts.document_frequency, counts.term_totals
     for text, doc_labels in _records(source):
-        terms = analyzer(text)
+        terms, _ = _document_terms(analyzer, text, passages_too=False)
         df.update(set(terms))
         if totals is not None:
             totals.update(terms)
@@ -349,8 +362,9 @@ def _count_terms(source: RecordSource, analyzer: Analyzer, max_terms: int, *, ne
         counts.n_documents += 1
         counts.n_unlabeled += not doc_labels
         counts.all_single_label = counts.all_single_label and len(doc_labels) == 1
-        # The same bytes as training.data_fingerprint, one record at a time.
-        counts.digest.update(json.dumps([text, doc_labels], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        # The same bytes as training.data_fingerprint, one record at a time (tests compare the two).
+        record = [text, sorted(doc_labels)]
+        counts.digest.update(json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         counts.digest.update(b"\n")
         if len(df) > max_terms:
             _prune(counts, max_terms)
@@ -452,23 +466,35 @@ class _Spool:
         self.train_chunks: list[Path] = []
         self.held_out_chunks: list[Path] = []
 
-    def write(self, x: sp.csr_matrix, y: np.ndarray, held_out: bool) -> None:
+    def write(self, held_out: bool, **parts: sp.csr_matrix | np.ndarray) -> None:
         chunks = self.held_out_chunks if held_out else self.train_chunks
         path = self.folder / f"{'held' if held_out else 'train'}-{len(chunks):06d}"
         path.mkdir()
-        for name, array in (("data", x.data), ("indices", x.indices), ("indptr", x.indptr), ("y", y)):
-            np.save(path / f"{name}.npy", array, allow_pickle=False)
-        np.save(path / "shape.npy", np.asarray(x.shape, dtype=np.int64), allow_pickle=False)
+        for name, part in parts.items():
+            if isinstance(part, np.ndarray):
+                arrays = {"array": part}
+            else:
+                arrays = {"data": part.data, "indices": part.indices, "indptr": part.indptr}
+                arrays["shape"] = np.asarray(part.shape, dtype=np.int64)
+            for suffix, array in arrays.items():
+                np.save(path / f"{name}.{suffix}.npy", array, allow_pickle=False)
         chunks.append(path)
 
     @staticmethod
-    def read(path: Path) -> tuple[sp.csr_matrix, np.ndarray]:
-        def load(name: str) -> np.ndarray:
-            return np.load(path / f"{name}.npy", allow_pickle=False)  # type: ignore[no-any-return]
+    def read_array(path: Path, name: str) -> np.ndarray:
+        return np.load(path / f"{name}.array.npy", allow_pickle=False)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def read_matrix(path: Path, name: str) -> sp.csr_matrix:
+        def load(suffix: str) -> np.ndarray:
+            return np.load(path / f"{name}.{suffix}.npy", allow_pickle=False)  # type: ignore[no-any-return]
 
         shape = tuple(int(n) for n in load("shape"))
-        x = sp.csr_matrix((load("data"), load("indices"), load("indptr")), shape=shape)
-        return x, load("y")
+        return sp.csr_matrix((load("data"), load("indices"), load("indptr")), shape=shape)
+
+    def read(self, path: Path) -> tuple[sp.csr_matrix, np.ndarray]:
+        """A chunk's documents and their label indicator matrix."""
+        return self.read_matrix(path, "x"), self.read_array(path, "y")
 
 
 class _LabelModels:
@@ -543,6 +569,16 @@ def _groups(n_labels: int, n_jobs: int | None) -> list[list[int]]:
     return [list(range(start, n_labels, workers)) for start in range(workers)]
 
 
+def _document_terms(analyzer: Analyzer, text: str, passages_too: bool) -> tuple[list[str], list[list[str]]]:
+    """A document's terms and, when it has several passages, each passage's terms (as in training.py)."""
+    ngram_range = analyzer.options.ngram_range
+    passages = analyzer.passage_unigrams(text)
+    terms = ngrams([term for passage in passages for term in passage], ngram_range)
+    if not passages_too or len(passages) < 2:
+        return terms, []
+    return terms, [ngrams(passage, ngram_range) for passage in passages]
+
+
 def _first_epoch(
     source: RecordSource,
     analyzer: Analyzer,
@@ -553,30 +589,43 @@ def _first_epoch(
     spool: _Spool,
     expected: int,
     chunk_size: int,
+    passages_too: bool,
 ) -> None:
-    """Read the records in chunks: transform, split off the held-out rows, spool, and fit."""
+    """Read the records in chunks: transform, split off the held-out rows, spool, and fit.
+
+    Held-out documents keep their passages too, so that their scores can be
+    pooled with their best passage's as the model does at inference.
+    """
     index = 0
     terms: list[list[str]] = []
     label_lists: list[list[str]] = []
     held: list[bool] = []
+    passage_terms: list[list[str]] = []
+    owner: list[int] = []  # the held-out row (within the chunk) each passage belongs to
 
     def flush() -> None:
         x = features.transform(terms)
         y = indicator_matrix(label_lists, classes)
         mask = np.array(held, dtype=bool)
         if mask.any():
-            spool.write(x[mask], y[mask], held_out=True)
+            x_passages = features.transform(passage_terms) if passage_terms else sp.csr_matrix((0, x.shape[1]))
+            owners = np.asarray(owner, dtype=np.int64)
+            spool.write(True, x=x[mask], y=y[mask], passages=x_passages, owner=owners)
         train_x, train_y = x[~mask], y[~mask]
-        spool.write(train_x, train_y, held_out=False)
+        spool.write(False, x=train_x, y=train_y)
         models.partial_fit(train_x, train_y)
-        terms.clear()
-        label_lists.clear()
-        held.clear()
+        for batch in (terms, label_lists, held, passage_terms, owner):
+            batch.clear()
 
     for text, doc_labels in _records(source):
-        terms.append(analyzer(text))
+        held_out = plan.held_out(index)
+        doc_terms, passages = _document_terms(analyzer, text, passages_too and held_out)
+        if passages:
+            owner.extend([sum(held)] * len(passages))
+            passage_terms.extend(passages)
+        terms.append(doc_terms)
         label_lists.append(doc_labels)
-        held.append(plan.held_out(index))
+        held.append(held_out)
         index += 1
         if len(terms) == chunk_size:
             flush()
@@ -589,13 +638,17 @@ def _first_epoch(
         )
 
 
-def _held_out_scores(spool: _Spool, coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _held_out_scores(
+    spool: _Spool, coef: np.ndarray, intercept: np.ndarray, passage_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw scores of the held-out documents, lifted by their best passage as at inference."""
     scores: list[np.ndarray] = []
     truth: list[np.ndarray] = []
-    weights = coef.astype(np.float64)
     for path in spool.held_out_chunks:
         x, y = spool.read(path)
-        scores.append(np.asarray(x @ weights) + intercept)
+        passages, owner = spool.read_matrix(path, "passages"), spool.read_array(path, "owner")
+        rows = np.arange(x.shape[0])
+        scores.append(_pooled_scores(x, passages, owner, rows, coef, intercept, passage_weight))
         truth.append(y)
     n_labels = len(intercept)
     if not scores:
@@ -623,20 +676,24 @@ def _calibrate(
             "scores are uncalibrated (train on more data, or raise holdout=)",
             LabelWarning,
         )
+    fits = {int(j): fit_platt(scores[:, j], y[:, j]) for j in np.flatnonzero(fitted)}
+    calibrated = np.zeros(n_labels, dtype=bool)
     calibration = np.zeros((2, n_labels))
-    for j in np.flatnonzero(fitted):
-        calibration[:, j] = fit_platt(scores[:, j], y[:, j])
+    for j, fit in fits.items():
+        if fit is not None:
+            calibration[:, j] = fit
+            calibrated[j] = True
     # The others keep the SVM's boundary (score 0 -> probability 0.5) at the labels' typical slope.
-    slopes = calibration[0, fitted]
+    slopes = calibration[0, calibrated]
     typical = float(np.median(slopes[slopes > 0])) if (slopes > 0).any() else 1.0
-    calibration[0, ~fitted] = typical
-    calibration[1, ~fitted] = 0.0
+    calibration[0, ~calibrated] = typical
+    calibration[1, ~calibrated] = 0.0
     thresholds = np.full(n_labels, float(np.clip(0.5, low, high)))
     if not len(y):
         return calibration, thresholds, 0.0, None
     probs = sigmoid(scores * calibration[0] + calibration[1])
-    for j in np.flatnonzero(fitted):
-        thresholds[j] = tune_threshold(probs[:, j], y[:, j], bounds=options.threshold_range)
+    for label in np.flatnonzero(calibrated):
+        thresholds[label] = tune_threshold(probs[:, label], y[:, label], bounds=options.threshold_range)
     floor = tune_fallback_floor(probs, y, thresholds) if options.at_least_one else 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

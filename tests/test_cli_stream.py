@@ -177,7 +177,14 @@ def test_ctrl_c_leaves_a_valid_truncated_file(model_path: Path, tmp_path: Path, 
     target = tmp_path / "out.jsonl"
     command = [sys.executable, "-m", "greentag", "tag", "--input", "-", "--input-format", "jsonl"]
     command += ["--output", str(target), "--model", str(model_path), "--batch-size", "5", "--n-jobs", n_jobs]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A shell that starts the tests in the background makes them ignore SIGINT, and children
+    # inherit that; a user's greentag gets the default handler, so give it that here.
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert process.stdin is not None
     # Feed the documents slowly, so the interrupt lands while the stream is mid-way.
     sent = 0

@@ -24,82 +24,15 @@ from greentag.training import data_fingerprint
 from .conftest import DATASETS, require_shared
 
 # Word lists written for these tests: four topics and words that belong to none.
-TOPICS = {
-    "energy": [
-        "turbine",
-        "solar",
-        "grid",
-        "electricity",
-        "reactor",
-        "pipeline",
-        "refinery",
-        "voltage",
-        "hydro",
-        "battery",
-        "coal",
-        "megawatt",
-    ],
-    "transport": [
-        "railway",
-        "freight",
-        "truck",
-        "port",
-        "container",
-        "airline",
-        "cargo",
-        "highway",
-        "locomotive",
-        "ferry",
-        "terminal",
-        "depot",
-    ],
-    "health": [
-        "hospital",
-        "nurse",
-        "vaccine",
-        "clinic",
-        "patient",
-        "surgeon",
-        "medicine",
-        "ambulance",
-        "epidemic",
-        "pharmacy",
-        "doctor",
-        "ward",
-    ],
-    "finance": [
-        "bank",
-        "bond",
-        "investor",
-        "loan",
-        "equity",
-        "dividend",
-        "mortgage",
-        "lender",
-        "stock",
-        "currency",
-        "inflation",
-        "fund",
-    ],
+_TOPICS_TEXT = {
+    "energy": "turbine solar grid electricity reactor pipeline refinery voltage hydro battery coal megawatt",
+    "transport": "railway freight truck port container airline cargo highway locomotive ferry terminal depot",
+    "health": "hospital nurse vaccine clinic patient surgeon medicine ambulance epidemic pharmacy doctor ward",
+    "finance": "bank bond investor loan equity dividend mortgage lender stock currency inflation fund",
 }
-FILLER = [
-    "the",
-    "city",
-    "said",
-    "on",
-    "monday",
-    "that",
-    "new",
-    "plans",
-    "were",
-    "announced",
-    "after",
-    "a",
-    "long",
-    "meeting",
-    "with",
-    "officials",
-]
+TOPICS = {name: words.split() for name, words in _TOPICS_TEXT.items()}
+_FILLER_TEXT = "the city said on monday that new plans were announced after a long meeting with officials"
+FILLER = _FILLER_TEXT.split()
 CHUNK = 150
 
 
@@ -178,6 +111,12 @@ def test_it_matches_in_memory_training(ooc_model: Tagger) -> None:
     theirs = in_memory.evaluate(_texts(TEST), _labels(TEST))
     assert abs(ours["micro"]["f1"] - theirs["micro"]["f1"]) < 0.05
     assert ooc_model.metadata["training"]["data_sha256"] == data_fingerprint(_texts(TRAIN), _labels(TRAIN))
+
+
+def test_the_data_fingerprint_is_the_in_memory_one() -> None:
+    records = [("b c", ["y", "x"]), ("a \u00e9 \ud800", []), ("d", ["x"])]  # label order, unicode, a lone surrogate
+    counts = out_of_core._count_terms(lambda: iter(records), Analyzer(TextOptions()), 100, need_totals=False)
+    assert counts.digest.hexdigest() == data_fingerprint(_texts(records), _labels(records))
 
 
 def test_no_more_than_a_chunk_of_documents_is_held() -> None:
@@ -362,6 +301,7 @@ def test_the_command_line_trains_out_of_core(tmp_path: Path) -> None:
     code = main([*args, "--chunk-size", str(CHUNK), "--seed", "0"], stdout=out, stderr=err)
     assert code == 0, err.getvalue()
     assert f"trained on {len(TRAIN)} documents, 4 labels" in out.getvalue()
+    assert "held-out: micro-F1 " in out.getvalue()
     model = Tagger.load(tmp_path / "m.gtm")
     assert model.metadata["training"]["out_of_core"]["chunk_size"] == CHUNK
     info = io.StringIO()
