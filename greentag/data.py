@@ -28,6 +28,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,6 +59,8 @@ _SUFFIXES = {
 }
 _DATA_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".ft", ".fasttext")
 FASTTEXT_PREFIX = "__label__"
+# What surrogateescape turns undecodable bytes into (see _open_text).
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 Record = tuple[str, list[str]]
 
@@ -94,17 +97,37 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def _open_text(path: Path, encoding: str) -> IO[str]:
-    """Open a (possibly gzipped) file for strict decoding, with universal newlines."""
+    """Open a (possibly gzipped) file with universal newlines.
+
+    Undecodable bytes become lone surrogates (``surrogateescape``) instead of
+    raising at once: the decoder works a block ahead of the line being read,
+    so its error would name the wrong line. :func:`_check_decoded` raises it
+    on the line that holds the bytes.
+    """
     try:
         if path.suffix.lower() == ".gz":
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, errors="strict", newline="")
-        return open(path, encoding=encoding, errors="strict", newline="")
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, errors="surrogateescape", newline="")
+        return open(path, encoding=encoding, errors="surrogateescape", newline="")
     except FileNotFoundError:
         raise DataError("no such file", path=str(path)) from None
     except IsADirectoryError:
         raise DataError("is a directory; pass format='folder' or a file", path=str(path)) from None
     except OSError as exc:
         raise DataError(f"cannot open: {exc.strerror or exc}", path=str(path)) from None
+
+
+def _check_decoded(text: str, encoding: str, path: Path, line: int) -> None:
+    """Raise a DataError for ``line`` if ``text`` holds bytes that ``encoding`` could not decode."""
+    if text.isascii() or _UNDECODED.search(text) is None:
+        return
+    try:
+        text.encode(encoding, "surrogateescape").decode(encoding)
+        reason = "undecodable bytes"
+    except (UnicodeError, LookupError) as exc:
+        reason = getattr(exc, "reason", str(exc))
+    raise DataError(
+        f"not valid {encoding} text ({reason}); convert the file or pass encoding=", path=str(path), line=line
+    )
 
 
 def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
@@ -114,6 +137,7 @@ def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     try:
         with handle:
             for number, line in enumerate(handle, start=1):
+                _check_decoded(line, encoding, path, number)
                 if number == 1 and line.startswith("\ufeff"):
                     line = line[1:]  # a byte-order mark, as Windows editors write
                 yield number, line.rstrip("\r\n")
@@ -190,6 +214,9 @@ def _read_csv(
                 header = next(reader)
             except StopIteration:
                 raise DataError("empty file: expected a header row", path=str(path), line=1) from None
+            line_no = reader.line_num
+            for cell in header:
+                _check_decoded(cell, encoding, path, line_no)
             columns = [name.strip().lstrip("\ufeff") for name in header]
             needed = [text_field] + ([labels_field] if labels_field is not None else [])
             for name in needed:
@@ -198,6 +225,8 @@ def _read_csv(
             text_col = columns.index(text_field)
             labels_col = columns.index(labels_field) if labels_field is not None else -1
             for row in reader:
+                for cell in row:
+                    _check_decoded(cell, encoding, path, reader.line_num)
                 line_no = reader.line_num
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
@@ -420,7 +449,11 @@ def write_dataset(
                 binary = cast(IO[bytes], gzip.GzipFile(filename=str(p), mode="wb", fileobj=raw))
             with io.TextIOWrapper(binary, encoding="utf-8", newline="") as handle:
                 if fmt in ("csv", "tsv"):
-                    writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+                    delimiter = "," if fmt == "csv" else "\t"
+                    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+                    # csv quotes only what is in lineterminator, but the readers
+                    # also end a line at a bare "\r": such fields must be quoted.
+                    quoting = csv.writer(handle, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
                     writer.writerow(["text", "labels"])
                 for index, text in enumerate(texts):
                     entry = next(label_entries, _END)
@@ -435,7 +468,8 @@ def write_dataset(
                     if fmt == "jsonl":
                         handle.write(json.dumps({"text": text, "labels": doc_labels}, ensure_ascii=False) + "\n")
                     elif fmt in ("csv", "tsv"):
-                        writer.writerow([text, label_separator.join(doc_labels)])
+                        row = [text, label_separator.join(doc_labels)]
+                        (quoting if "\r" in row[0] or "\r" in row[1] else writer).writerow(row)
                     else:
                         flat = " ".join(text.split())
                         handle.write(" ".join([*(label_prefix + label for label in doc_labels), flat]) + "\n")
@@ -565,16 +599,21 @@ def _csv_documents(
     try:
         with handle:
             csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-            reader = csv.reader(handle, delimiter=delimiter)
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
             header = next(reader, None)
             if header is None:
                 return
+            line_no = reader.line_num
+            for cell in header:
+                _check_decoded(cell, encoding, path, line_no)
             columns = [name.strip().lstrip("\ufeff") for name in header]
             if text_field not in columns:
                 raise DataError(f"no {text_field!r} column; the header has {columns}", path=str(path), line=1)
             text_col = columns.index(text_field)
             id_col = columns.index(id_field) if id_field in columns else -1
             for number, row in enumerate(reader, start=1):
+                for cell in row:
+                    _check_decoded(cell, encoding, path, reader.line_num)
                 line_no = reader.line_num
                 if not row:
                     continue
