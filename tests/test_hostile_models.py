@@ -202,6 +202,8 @@ def _flip_positions(path: Path) -> dict[str, tuple[int, bool]]:
         "local-header-method": (8, False),  # the loader trusts the central directory's copy
         "local-header-name": (31, True),
         "central-directory-signature": (directory, True),
+        "central-directory-version-needed": (directory + 6, False),  # once a NotImplementedError from zipfile
+        "central-directory-flags": (directory + 8, False),
         "central-directory-sizes": (directory + 22, False),
         "central-directory-name": (directory + 47, True),
         "end-record-signature": (end, True),
