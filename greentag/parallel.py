@@ -4,10 +4,10 @@ Shipping a model to a worker with every batch would cost more than tagging
 the batch. Instead the model is saved once to a private temporary file, each
 task carries only a :class:`ModelHandle` (the file's SHA-256 and its path),
 and each worker process keeps the models it has loaded in a small cache keyed
-by that hash (:func:`cached_model`). The workers come from joblib's reusable
-loky executor and outlive a single call, so a long-running service pays the
-load once per worker, not once per call. :mod:`greentag.dask` uses the same
-cache on Dask workers.
+by that hash (:func:`cached_model`). The workers are loky processes (the
+process pool joblib is built on), kept by this module for later calls, so a
+long-running service pays the load once per worker, not once per call.
+:mod:`greentag.dask` uses the same cache on Dask workers.
 
 Batches are submitted from the caller's thread and at most ``2 * n_workers``
 are in flight: a new batch is read from the input only when the consumer has
@@ -51,6 +51,8 @@ _models_lock = threading.Lock()
 _handles: weakref.WeakKeyDictionary[Tagger, ModelHandle] = weakref.WeakKeyDictionary()
 _handles_lock = threading.Lock()
 _temp_root: Path | None = None
+_pools: dict[int, Any] = {}
+_pools_lock = threading.Lock()
 
 TagOptions = tuple[np.ndarray, int | None, bool]
 
@@ -205,9 +207,20 @@ def _tag_in_worker(handle: ModelHandle, batch: list[str], options: TagOptions) -
 
 
 def _executor(workers: int) -> Any:
-    from joblib.externals.loky import get_reusable_executor
+    """This module's own pool of ``workers`` loky processes, kept for later calls.
 
-    return get_reusable_executor(max_workers=workers, timeout=_IDLE_WORKER_TIMEOUT)
+    Not joblib's shared reusable executor: joblib replaces that one whenever
+    it is asked for with other settings (as ``Parallel`` does), which would
+    restart the workers, and their cached models, between training and tagging.
+    """
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    with _pools_lock:
+        pool = _pools.get(workers)
+        flags = getattr(pool, "_flags", None)
+        if pool is None or getattr(flags, "broken", None) or getattr(flags, "shutdown", False):
+            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, timeout=_IDLE_WORKER_TIMEOUT)
+        return pool
 
 
 def tag_batches_in_parallel(

@@ -287,6 +287,14 @@ def test_options_without_meaning_here_are_ignored_with_a_warning(option: dict[st
         train_out_of_core(TRAIN, chunk_size=400, epochs=1, **option)
 
 
+def test_too_small_a_corpus_to_hold_out_warns_and_still_tags() -> None:
+    with pytest.warns(greentag.LabelWarning, match="scores are uncalibrated"):
+        model = train_out_of_core(TRAIN[:27:3], min_df=1)
+    assert model.metadata["training"]["out_of_core"]["n_holdout"] == 0
+    assert model.metadata["training"]["holdout_metrics"] is None
+    assert model.tag_many(_texts(TEST[:5])) == [model.tag(text) for text in _texts(TEST[:5])]
+
+
 def test_single_label_data_gives_a_single_label_model() -> None:
     records = [(text, labels[:1]) for text, labels in TRAIN]
     model = train_out_of_core(records, chunk_size=400)
