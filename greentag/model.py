@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
@@ -27,11 +28,12 @@ from scipy.special import expit
 from .errors import InputTypeError
 from .features import TfidfFeatures
 from .passages import pool_scores
-from .text import Analyzer, TextOptions, ngrams
+from .text import _MAX_CACHED_LENGTH, Analyzer, TextOptions, ngrams
 
 __all__ = ["Explanation", "Tag", "Tagger"]
 
 DEFAULT_BATCH_SIZE = 1000
+_SCORE_CHUNK = 64
 
 
 class Tag(NamedTuple):
@@ -145,6 +147,9 @@ class Tagger:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.path: Path | None = None  # the file it was loaded from, if any
         self.analyzer = Analyzer(text_options)
+        # Built here, so that loading a model pays for them rather than its first document.
+        self._ids_of_terms, self._pairs = features.ngram_tables()
+        self._chunk_ids: dict[str, tuple[int, ...]] = {}
         # Fold the Platt sigmoid into the linear model: sigmoid(a * (xW + c) + b)
         # equals sigmoid(x (aW) + (ac + b)), one product instead of two steps.
         slope, offset = self.calibration
@@ -164,6 +169,10 @@ class Tagger:
         """
         return list(self.labels_)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The chunk cache refills itself; a pickled model need not carry it.
+        return {**self.__dict__, "_chunk_ids": {}}
+
     def __repr__(self) -> str:
         n_docs = self.metadata.get("training", {}).get("n_documents")
         trained = f", trained on {n_docs} documents" if n_docs else ""
@@ -172,16 +181,120 @@ class Tagger:
     # ---------------------------------------------------------------- scoring
     def _logits(self, text: str) -> tuple[np.ndarray, bool]:
         """Return the calibrated log-odds of every label, and whether any term was known."""
+        rows = self._rows(text)
+        if len(rows) == 1:
+            # A single vector: the direct path is cheaper than the batched one, and gives the same floats.
+            idx, values = self.features.transform_indices(rows[0])
+            if idx.size == 0:
+                return self._bias.copy(), False
+            return values @ self._weights[idx] + self._bias, True
+        logits, known = self._logits_of_rows([rows])
+        return logits[0], bool(known[0])
+
+    def _rows(self, text: str) -> list[list[int]]:
+        """Feature indices of the document's term occurrences, then of each passage's if pooled.
+
+        Entries outside ``[0, n_features)`` stand for terms that are not
+        features; the vectorising step drops them. Terms are looked up by
+        whitespace chunk in :attr:`_chunk_ids` and bigrams by a pair of term
+        ids, so a document that repeats known words builds no strings beyond
+        splitting its text. When passages are pooled, the document's n-grams
+        are its passages' n-grams plus the bigrams that straddle two
+        passages, so each term is looked up once.
+        """
+        high = self.text_options.ngram_range[1]
+        if high > 2:
+            return self._rows_from_terms(text)
+        passages = [self._term_ids(chunks) for chunks in self.analyzer.passage_chunks(text)]
+        if len(passages) == 1:
+            return [self._ngram_ids(passages[0])]
+        if not self.passage_weight > 0:
+            return [self._ngram_ids([i for passage in passages for i in passage])]
+        parts = [self._ngram_ids(passage) for passage in passages]
+        document = [i for part in parts for i in part]
+        if high == 2:
+            pair = self._pairs.get
+            previous = None
+            for passage in passages:
+                if not passage:
+                    continue
+                if previous is not None:
+                    document.append(pair((previous, passage[0]), -1))
+                previous = passage[-1]
+        return [document, *parts]
+
+    def _term_ids(self, chunks: list[str]) -> list[int]:
+        """The id of every term of ``chunks``, in order; -1 for a term no feature uses."""
+        cache = self._chunk_ids
+        if len(cache) > self.analyzer.cache_size:
+            cache.clear()
+        get = cache.get
+        ids: list[int] = []
+        extend = ids.extend
+        for chunk in chunks:
+            found = get(chunk)
+            if found is None:
+                term_id = self._ids_of_terms.get
+                found = tuple([term_id(term, -1) for term in self.analyzer._chunk_terms(chunk)])
+                if len(chunk) <= _MAX_CACHED_LENGTH:
+                    cache[chunk] = found
+            extend(found)
+        return ids
+
+    def _ngram_ids(self, ids: list[int]) -> list[int]:
+        """Feature indices of the n-grams (n <= 2) of a run of term ids; misses are -1."""
+        low, high = self.text_options.ngram_range
+        out = list(ids) if low == 1 else []
+        if high == 2:
+            out.extend(map(self._pairs.get, pairwise(ids), repeat(-1)))
+        return out
+
+    def _rows_from_terms(self, text: str) -> list[list[int]]:
+        """:meth:`_rows` for any ``ngram_range``, through the n-gram strings."""
+        features, ngram_range = self.features, self.text_options.ngram_range
         passages = self.analyzer.passage_unigrams(text)
-        unigrams = passages[0] if len(passages) == 1 else [term for passage in passages for term in passage]
-        idx, values = self._vector(unigrams)
-        if idx.size == 0:
-            return self._bias.copy(), False
-        logits = values @ self._weights[idx] + self._bias
-        if len(passages) > 1 and self.passage_weight > 0:
-            best = self._passage_logits(passages).max(axis=0)
-            logits = pool_scores(logits, best, self.passage_weight)
-        return logits, True
+        if len(passages) == 1:
+            return [features.indices(ngrams(passages[0], ngram_range))]
+        flat = [term for passage in passages for term in passage]
+        document = features.indices(ngrams(flat, ngram_range))
+        if not self.passage_weight > 0:
+            return [document]
+        return [document, *(features.indices(ngrams(passage, ngram_range)) for passage in passages)]
+
+    def _logits_of_rows(self, docs: Sequence[list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-odds and known-term mask of documents given by :meth:`_rows`.
+
+        Every row (a document or a passage) is scored with the same dot and
+        matrix-vector products as a lone document, so the floats equal
+        :meth:`_logits` exactly; only the bookkeeping is shared.
+        """
+        n_labels = len(self.labels_)
+        rows = [row for doc in docs for row in doc]
+        indptr, idx, values = self.features.transform_rows(rows)
+        bounds = indptr.tolist()
+        weights = self._weights[idx]
+        scores = np.empty((len(rows), n_labels), dtype=np.float32)
+        dot = np.dot
+        for r in range(len(rows)):
+            start, end = bounds[r], bounds[r + 1]
+            if end > start:
+                dot(values[start:end], weights[start:end], out=scores[r])
+        scores += self._bias
+        empty_rows = np.flatnonzero(indptr[1:] == indptr[:-1])
+        scores[empty_rows] = self._bias  # a passage without known terms scores the priors
+        sizes = [len(doc) for doc in docs]
+        first = np.cumsum([0, *sizes[:-1]])
+        logits = scores[first]
+        known = indptr[first + 1] > indptr[first]
+        pooled = np.flatnonzero(known & (np.asarray(sizes) > 1))
+        if pooled.size:
+            # Each pooled document's passage rows follow its own row: the
+            # maximum over [first + 1, first + size) is its best passage.
+            edges = np.column_stack([first[pooled] + 1, first[pooled] + np.asarray(sizes)[pooled]]).ravel()
+            best = np.maximum.reduceat(scores, edges[:-1] if edges[-1] == len(rows) else edges, axis=0)[::2]
+            logits[pooled] = pool_scores(logits[pooled], best, self.passage_weight)
+        logits[~known] = self._bias  # no known term: the labels' priors
+        return logits, known
 
     def _vector(self, unigrams: list[str]) -> tuple[np.ndarray, np.ndarray]:
         return self.features.transform_one(ngrams(unigrams, self.text_options.ngram_range))
@@ -198,8 +311,13 @@ class Tagger:
         """Probabilities of shape (n, n_labels) and a mask of documents with known terms."""
         logits = np.empty((len(texts), len(self.labels_)), dtype=np.float32)
         known = np.zeros(len(texts), dtype=bool)
-        for row, text in enumerate(texts):
-            logits[row], known[row] = self._logits(text)
+        # Documents are scored a few dozen at a time: enough to share the
+        # numpy calls, few enough that their gathered weights stay small.
+        for start in range(0, len(texts), _SCORE_CHUNK):
+            chunk = texts[start : start + _SCORE_CHUNK]
+            logits[start : start + len(chunk)], known[start : start + len(chunk)] = self._logits_of_rows(
+                [self._rows(text) for text in chunk]
+            )
         return expit(logits), known
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
@@ -255,19 +373,24 @@ class Tagger:
     ) -> list[Tag]:
         if not known:
             return []  # no known term: the scores are only the labels' priors
-        chosen = np.flatnonzero(probs >= thresholds)
-        if chosen.size == 0 and at_least_one:
-            best = int(np.argmax(probs))
-            if probs[best] >= self.fallback_floor:
-                chosen = np.array([best])
-        if chosen.size > 1:
-            chosen = chosen[np.argsort(-probs[chosen], kind="stable")]
-            if self.single_label:
-                chosen = chosen[:1]
-        if top_k is not None:
-            chosen = chosen[:top_k]
         labels = self.labels_
-        return [Tag(labels[i], float(probs[i])) for i in chosen]
+        # Plain Python on the few chosen labels: numpy calls on arrays this
+        # small cost more than the work they do.
+        chosen = np.flatnonzero(probs >= thresholds).tolist()
+        if len(chosen) <= 1:
+            if not chosen:
+                best = int(probs.argmax())
+                if not (at_least_one and probs[best] >= self.fallback_floor):
+                    return []
+                chosen = [best]
+            return [Tag(labels[chosen[0]], float(probs[chosen[0]]))]
+        scores = probs[chosen].tolist()
+        order = sorted(range(len(chosen)), key=lambda k: -scores[k])  # stable: ties keep label order
+        if self.single_label:
+            order = order[:1]
+        elif top_k is not None:
+            order = order[:top_k]
+        return [Tag(labels[chosen[k]], scores[k]) for k in order]
 
     def _options(
         self, threshold: float | None, top_k: int | None, at_least_one: bool | None
@@ -428,7 +551,37 @@ class Tagger:
         self, batch: Sequence[str], thresholds: np.ndarray, top_k: int | None, at_least_one: bool
     ) -> list[list[Tag]]:
         probs, known = self._score_batch(batch)
-        return [self._decide(p, k, thresholds, top_k, at_least_one) for p, k in zip(probs, known, strict=True)]
+        return self._decide_many(probs, known, thresholds, top_k, at_least_one)
+
+    def _decide_many(
+        self, probs: np.ndarray, known: np.ndarray, thresholds: np.ndarray, top_k: int | None, at_least_one: bool
+    ) -> list[list[Tag]]:
+        """:meth:`_decide` for every row, with the comparisons made once for the whole batch."""
+        labels = self.labels_
+        above = (probs >= thresholds) & known[:, None]
+        rows, cols = np.nonzero(above)  # row by row, labels in column order, as flatnonzero
+        chosen, scores = cols.tolist(), probs[rows, cols].tolist()
+        counts = np.bincount(rows, minlength=len(probs)).tolist()
+        best = probs.argmax(axis=1)
+        best_scores = probs[np.arange(len(probs)), best]
+        fallback = (known & (best_scores >= self.fallback_floor)).tolist() if at_least_one else [False] * len(probs)
+        best, best_scores = best.tolist(), best_scores.tolist()
+        out: list[list[Tag]] = []
+        start = 0
+        for row, count in enumerate(counts):
+            if count == 0:
+                out.append([Tag(labels[best[row]], best_scores[row])] if fallback[row] else [])
+            elif count == 1:
+                out.append([Tag(labels[chosen[start]], scores[start])])
+            else:
+                order = sorted(range(start, start + count), key=lambda k: -scores[k])  # stable, as in _decide
+                if self.single_label:
+                    order = order[:1]
+                elif top_k is not None:
+                    order = order[:top_k]
+                out.append([Tag(labels[chosen[k]], scores[k]) for k in order])
+            start += count
+        return out
 
     @overload
     def explain(self, text: str, label: str, *, top_n: int = ...) -> Explanation: ...

@@ -14,10 +14,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any, Literal, cast
 
-from .passages import split_passages
 from .errors import GreentagWarning, warn
+from .passages import split_passages
 
 __all__ = [
     "Analyzer",
@@ -361,11 +362,17 @@ class Analyzer:
 
         Concatenated, the passages' terms equal :meth:`unigrams` of the whole text.
         """
+        return [self._chunks_to_terms(chunks) for chunks in self.passage_chunks(text)]
+
+    def passage_chunks(self, text: str) -> list[list[str]]:
+        """Return the whitespace-separated chunks of each passage of the normalised ``text``."""
         normalized = self._normalize(text)
+        words = normalized.split()
         min_words = self.options.passage_min_words
-        if min_words is None:
-            return [self._chunks_to_terms(normalized.split())]
-        return [self._chunks_to_terms(words) for words in split_passages(normalized, min_words)]
+        if min_words is None or 0 < len(words) < 2 * min_words:
+            # Too short for a second passage (see split_passages): skip the paragraph search.
+            return [words]
+        return split_passages(normalized, min_words)
 
     def _chunks_to_terms(self, chunks: list[str]) -> list[str]:
         # No token can contain whitespace (see build_tokenizer), so the text's
@@ -429,7 +436,7 @@ def ngrams(terms: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
     out = list(terms) if low == 1 else []
     for n in range(max(low, 2), high + 1):
         if n == 2:
-            out.extend([a + " " + b for a, b in zip(terms, terms[1:])])
+            out.extend(map(" ".join, pairwise(terms)))
         else:
             out.extend([" ".join(terms[i : i + n]) for i in range(len(terms) - n + 1)])
     return out

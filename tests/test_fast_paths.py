@@ -1,0 +1,187 @@
+"""The fast inference paths give exactly what the plain ones give.
+
+Tagging takes shortcuts for speed: passages are found line by line instead of
+with a regular expression, terms are looked up by whitespace chunk and
+bigrams by a pair of term ids, and a batch of documents is vectorised and
+decided at once. Each shortcut is checked here against the straightforward
+computation it replaces, to the last bit of every score.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import greentag
+from greentag.features import TfidfFeatures
+from greentag.passages import split_passages
+
+from .corpus import LABELS, TEXTS
+
+# The paragraph rule as a regular expression: the reference the line-by-line
+# split_passages must agree with.
+_BREAK = re.compile(r"\n\s*\n|(?<=[.!?\"\u201d\u2019)])[ \t]*\n|\n(?=[ \t])")
+
+
+def split_passages_by_regex(text: str, min_words: int) -> list[list[str]]:
+    if "\n" not in text:
+        return [text.split()]
+    passages: list[list[str]] = []
+    current: list[str] = []
+    for part in _BREAK.split(text):
+        current.extend(part.split())
+        if len(current) >= min_words:
+            passages.append(current)
+            current = []
+    if current:
+        if passages:
+            passages[-1].extend(current)
+        else:
+            passages.append(current)
+    return passages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a b c.\t \nd e f",  # sentence end, then spaces and a tab before the break
+        "a b c.\r\nd e f",  # a carriage return hides the sentence end
+        "a b c\n\x0b\nd e f",  # a line of other whitespace between two breaks
+        "a b c\n \td e f",  # indented line
+        "a b c\u2019\nd e f)\ne",  # curly quote and bracket end sentences
+        "a b c\x85d\ne f.\n",  # NEL splits words but not lines
+        "\n\na b c.\nd e f.\n\n",  # breaks before the first and after the last word
+        "\n \n",  # nothing but whitespace
+        "",
+    ],
+    ids=["trailing-tab", "carriage-return", "vertical-tab-line", "indent", "quotes", "nel", "edges", "blank", "empty"],
+)
+@pytest.mark.parametrize("min_words", [1, 2, 3])
+def test_split_passages_follows_the_regex_rule(text: str, min_words: int) -> None:
+    assert split_passages(text, min_words) == split_passages_by_regex(text, min_words)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list('ab.!)"\u201d\u2019 \t\n\r\x0b\x0c\x85\u2028\xa0')), max_size=60),
+    min_words=st.integers(1, 4),
+)
+def test_split_passages_follows_the_regex_rule_on_any_text(text: str, min_words: int) -> None:
+    assert split_passages(text, min_words) == split_passages_by_regex(text, min_words)
+
+
+@pytest.fixture(scope="module")
+def features() -> TfidfFeatures:
+    vocabulary = ["grid", "port", "rail", "rail freight", "solar", "solar grid", "wind farm"]
+    return TfidfFeatures(vocabulary, np.linspace(1.0, 2.5, len(vocabulary)))
+
+
+def test_transform_rows_equals_transform_indices_bit_for_bit(features: TfidfFeatures) -> None:
+    rng = np.random.default_rng(0)
+    rows = [rng.integers(-1, features.n_features + 2, size=n).tolist() for n in (0, 1, 5, 40, 3, 0, 12)]
+    indptr, idx, values = features.transform_rows(rows)
+    assert len(indptr) == len(rows) + 1
+    for r, row in enumerate(rows):
+        one_idx, one_values = features.transform_indices(row)
+        assert idx[indptr[r] : indptr[r + 1]].tolist() == one_idx.tolist()
+        assert values[indptr[r] : indptr[r + 1]].tobytes() == one_values.tobytes()
+
+
+def test_entries_outside_the_vocabulary_are_ignored(features: TfidfFeatures) -> None:
+    idx, values = features.transform_indices([-1, 2, 2, features.n_features, 0])
+    expected_idx, expected_values = features.transform_indices([2, 2, 0])
+    assert idx.tolist() == expected_idx.tolist() == [0, 2]
+    assert values.tobytes() == expected_values.tobytes()
+    assert features.transform_indices([-1, features.n_features + 3])[0].size == 0
+
+
+def test_ngram_tables_find_bigrams_by_term_ids(features: TfidfFeatures) -> None:
+    term_ids, pairs = features.ngram_tables()
+    index = features.index
+    assert pairs[term_ids["rail"], term_ids["freight"]] == index["rail freight"]
+    assert pairs[term_ids["solar"], term_ids["grid"]] == index["solar grid"]
+    # "wind" and "farm" are not features themselves: they get ids past the vocabulary.
+    assert min(term_ids["wind"], term_ids["farm"]) >= features.n_features
+    assert pairs[term_ids["wind"], term_ids["farm"]] == index["wind farm"]
+    assert len(pairs) == 3
+
+
+LONG_TEXT = (
+    "The wind farm added forty turbines and feeds the grid.\n"
+    "Freight trains now cross the border in two days.\n\n"
+    "The hospital hired nurses and opened a ward.\n"
+    "    Solar panels cut the power bill of the plant.\n"
+    "unknownword zzz qqq"
+)
+MORE_TEXTS = [
+    *TEXTS,
+    LONG_TEXT,
+    "the and of",  # stop words only
+    "zzz qqq\n\nxxx yyy",  # no known term in any passage
+    "",
+    "Solar panels.\n\nthe of and\n\nFreight trains and rail freight.",  # a passage of stop words in the middle
+]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        {"passage_min_words": 3},
+        {"passage_min_words": 3, "ngram_range": (1, 1)},
+        {"passage_min_words": 3, "ngram_range": (1, 3)},
+        {"passage_min_words": 3, "ngram_range": (2, 2)},
+        {"passage_min_words": 3, "passage_weight": 0.0},
+        {"passage_min_words": None},
+    ],
+    ids=["bigrams", "unigrams", "trigrams", "bigrams-only", "no-pooling", "no-passages"],
+)
+def model(request: pytest.FixtureRequest) -> greentag.Tagger:
+    return greentag.train(TEXTS, LABELS, min_df=1, cv=3, **request.param)
+
+
+def test_batch_scores_equal_single_scores_bit_for_bit(model: greentag.Tagger) -> None:
+    batch = model.predict_proba(MORE_TEXTS)  # the batched path
+    for row, text in enumerate(MORE_TEXTS):
+        logits, _ = model._logits(text)  # the one-document path
+        assert batch[row].tobytes() == greentag.model.expit(logits).tobytes(), text
+
+
+def test_rows_by_term_ids_equal_rows_by_ngram_strings(model: greentag.Tagger) -> None:
+    n_features = model.features.n_features
+    for text in MORE_TEXTS:
+        by_ids = [sorted(i for i in row if 0 <= i < n_features) for row in model._rows(text)]
+        by_strings = [sorted(row) for row in model._rows_from_terms(text)]
+        assert by_ids == by_strings, text
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"threshold": 0.0}, {"threshold": 1.0}, {"top_k": 1}, {"at_least_one": False}, {"threshold": 0.4, "top_k": 2}],
+    ids=["defaults", "all-labels", "no-label-passes", "top-1", "no-fallback", "threshold-and-top-k"],
+)
+def test_batch_decisions_equal_single_decisions(model: greentag.Tagger, options: dict[str, object]) -> None:
+    assert model.tag_many(MORE_TEXTS, **options) == [model.tag(text, **options) for text in MORE_TEXTS]  # type: ignore[arg-type]
+
+
+def test_single_label_batch_decisions_equal_single_decisions() -> None:
+    labeled = [(text, labels[0]) for text, labels in zip(TEXTS, LABELS, strict=True) if labels]
+    model = greentag.train(
+        [t for t, _ in labeled], [label for _, label in labeled], min_df=1, cv=3, passage_min_words=3
+    )
+    assert model.single_label
+    for options in ({}, {"threshold": 0.0}, {"at_least_one": False}):
+        assert model.tag_many(MORE_TEXTS, **options) == [model.tag(t, **options) for t in MORE_TEXTS]  # type: ignore[arg-type]
+
+
+def test_pickled_model_leaves_its_chunk_cache_behind(model: greentag.Tagger) -> None:
+    model.tag_many(MORE_TEXTS)
+    # Trigram models go through the n-gram strings and never fill this cache.
+    assert bool(model._chunk_ids) is (model.text_options.ngram_range[1] <= 2)
+    clone = pickle.loads(pickle.dumps(model))
+    assert clone._chunk_ids == {}
+    assert clone.tag_many(MORE_TEXTS) == model.tag_many(MORE_TEXTS)
