@@ -169,10 +169,21 @@ class TfidfFeatures:
         which is most of the cost of a short document. Entries outside
         ``[0, n_features)`` are ignored, as in :meth:`transform_indices`.
         """
-        n_rows = len(rows)
         lengths = [len(row) for row in rows]
         flat = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=sum(lengths))
-        owner = np.repeat(np.arange(n_rows, dtype=np.intp), lengths)
+        owner = np.repeat(np.arange(len(rows), dtype=np.intp), lengths)
+        return self.transform_owned(flat, owner, len(rows))
+
+    def transform_owned(
+        self, found: np.ndarray, owner: np.ndarray, n_rows: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`transform_rows` from flat arrays: ``found[k]`` occurs in row ``owner[k]``.
+
+        The pairs may come in any order, which lets a caller add the same
+        occurrences to two rows (a passage and its document) in numpy.
+        """
+        flat = np.asarray(found, dtype=np.intp)
+        owner = np.asarray(owner, dtype=np.intp)
         width = max(self.n_features, 1)
         features = (flat >= 0) & (flat < width)
         if not features.all():

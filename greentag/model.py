@@ -16,9 +16,9 @@ document costs one gather and one small matrix-vector product.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
@@ -33,6 +33,7 @@ from .text import _MAX_CACHED_LENGTH, Analyzer, TextOptions, ngrams
 __all__ = ["Explanation", "Tag", "Tagger"]
 
 DEFAULT_BATCH_SIZE = 1000
+_MIN_PARALLEL_BATCH = 100
 _SCORE_CHUNK = 64
 
 
@@ -181,37 +182,41 @@ class Tagger:
     # ---------------------------------------------------------------- scoring
     def _logits(self, text: str) -> tuple[np.ndarray, bool]:
         """Return the calibrated log-odds of every label, and whether any term was known."""
-        rows = self._rows(text)
+        rows, shared = self._rows(text)
         if len(rows) == 1:
             # A single vector: the direct path is cheaper than the batched one, and gives the same floats.
             idx, values = self.features.transform_indices(rows[0])
             if idx.size == 0:
                 return self._bias.copy(), False
             return values @ self._weights[idx] + self._bias, True
-        logits, known = self._logits_of_rows([rows])
+        logits, known = self._logits_of_rows([(rows, shared)])
         return logits[0], bool(known[0])
 
-    def _rows(self, text: str) -> list[list[int]]:
-        """Feature indices of the document's term occurrences, then of each passage's if pooled.
+    def _rows(self, text: str) -> tuple[list[list[int]], bool]:
+        """Feature indices of the term occurrences of the document, then of each passage if pooled.
+
+        Returns ``(rows, shared)``. ``rows[0]`` holds the document's
+        occurrences and ``rows[1:]`` those of its passages when passages are
+        pooled. With ``shared``, ``rows[0]`` holds only the bigrams that
+        straddle two passages and the document is ``rows[0]`` plus every
+        passage: each term is then looked up once, and
+        :meth:`_logits_of_rows` adds the passages to the document in numpy.
 
         Entries outside ``[0, n_features)`` stand for terms that are not
         features; the vectorising step drops them. Terms are looked up by
         whitespace chunk in :attr:`_chunk_ids` and bigrams by a pair of term
         ids, so a document that repeats known words builds no strings beyond
-        splitting its text. When passages are pooled, the document's n-grams
-        are its passages' n-grams plus the bigrams that straddle two
-        passages, so each term is looked up once.
+        splitting its text.
         """
         high = self.text_options.ngram_range[1]
         if high > 2:
-            return self._rows_from_terms(text)
+            return self._rows_from_terms(text), False
         passages = [self._term_ids(chunks) for chunks in self.analyzer.passage_chunks(text)]
         if len(passages) == 1:
-            return [self._ngram_ids(passages[0])]
+            return [self._ngram_ids(passages[0])], False
         if not self.passage_weight > 0:
-            return [self._ngram_ids([i for passage in passages for i in passage])]
-        parts = [self._ngram_ids(passage) for passage in passages]
-        document = [i for part in parts for i in part]
+            return [self._ngram_ids([i for passage in passages for i in passage])], False
+        straddling = []
         if high == 2:
             pair = self._pairs.get
             previous = None
@@ -219,9 +224,9 @@ class Tagger:
                 if not passage:
                     continue
                 if previous is not None:
-                    document.append(pair((previous, passage[0]), -1))
+                    straddling.append(pair((previous, passage[0]), -1))
                 previous = passage[-1]
-        return [document, *parts]
+        return [straddling, *(self._ngram_ids(passage) for passage in passages)], True
 
     def _term_ids(self, chunks: list[str]) -> list[int]:
         """The id of every term of ``chunks``, in order; -1 for a term no feature uses."""
@@ -261,7 +266,7 @@ class Tagger:
             return [document]
         return [document, *(features.indices(ngrams(passage, ngram_range)) for passage in passages)]
 
-    def _logits_of_rows(self, docs: Sequence[list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
+    def _logits_of_rows(self, docs: Sequence[tuple[list[list[int]], bool]]) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds and known-term mask of documents given by :meth:`_rows`.
 
         Every row (a document or a passage) is scored with the same dot and
@@ -269,8 +274,21 @@ class Tagger:
         :meth:`_logits` exactly; only the bookkeeping is shared.
         """
         n_labels = len(self.labels_)
-        rows = [row for doc in docs for row in doc]
-        indptr, idx, values = self.features.transform_rows(rows)
+        rows = [row for doc_rows, _ in docs for row in doc_rows]
+        lengths = [len(row) for row in rows]
+        found = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=sum(lengths))
+        owner = np.repeat(np.arange(len(rows), dtype=np.intp), lengths)
+        sizes = [len(doc_rows) for doc_rows, _ in docs]
+        first = np.cumsum([0, *sizes[:-1]])
+        if any(shared for _, shared in docs):
+            # A shared document also holds its passages' occurrences: add them to its row.
+            document_of = np.repeat(first, sizes)
+            passage = np.repeat([shared for _, shared in docs], sizes)
+            passage[first] = False
+            copies = np.repeat(passage, lengths)
+            found = np.concatenate([found, found[copies]])
+            owner = np.concatenate([owner, np.repeat(document_of, lengths)[copies]])
+        indptr, idx, values = self.features.transform_owned(found, owner, len(rows))
         bounds = indptr.tolist()
         weights = self._weights[idx]
         scores = np.empty((len(rows), n_labels), dtype=np.float32)
@@ -282,8 +300,6 @@ class Tagger:
         scores += self._bias
         empty_rows = np.flatnonzero(indptr[1:] == indptr[:-1])
         scores[empty_rows] = self._bias  # a passage without known terms scores the priors
-        sizes = [len(doc) for doc in docs]
-        first = np.cumsum([0, *sizes[:-1]])
         logits = scores[first]
         known = indptr[first + 1] > indptr[first]
         pooled = np.flatnonzero(known & (np.asarray(sizes) > 1))
@@ -480,7 +496,10 @@ class Tagger:
             Worker processes (joblib); ``-1`` uses every core. ``None`` or 1
             tags in this process.
         batch_size : int, default=1000
-            Documents per batch handed to a worker.
+            Documents per batch handed to a worker, at most. With several
+            workers and a list (any sized input) too short to give each
+            worker a few full batches, batches are made smaller so that the
+            workers finish together.
 
         Returns
         -------
@@ -541,6 +560,11 @@ class Tagger:
         from .parallel import resolve_n_jobs, tag_batches_in_parallel
 
         workers = resolve_n_jobs(n_jobs)
+        if workers > 1 and isinstance(texts, Sized):
+            # Two batches per worker at least: with fewer, the worker that
+            # draws the last full batch finishes long after the others; more
+            # would pay the cost of handing a batch over more often.
+            batch_size = min(batch_size, max(_MIN_PARALLEL_BATCH, -(-len(texts) // (2 * workers))))
         batches = _checked_batches(iterator, batch_size)
         if workers == 1:
             return (tags for batch in batches for tags in self._tag_batch(batch, *options))

@@ -367,11 +367,9 @@ class Analyzer:
     def passage_chunks(self, text: str) -> list[list[str]]:
         """Return the whitespace-separated chunks of each passage of the normalised ``text``."""
         normalized = self._normalize(text)
-        words = normalized.split()
         min_words = self.options.passage_min_words
-        if min_words is None or 0 < len(words) < 2 * min_words:
-            # Too short for a second passage (see split_passages): skip the paragraph search.
-            return [words]
+        if min_words is None:
+            return [normalized.split()]
         return split_passages(normalized, min_words)
 
     def _chunks_to_terms(self, chunks: list[str]) -> list[str]:
