@@ -10,7 +10,6 @@ systems; the result is written as JSON to ``RESULT_PATH``.
 
 from __future__ import annotations
 
-import gc
 import json
 import statistics
 import sys
@@ -19,7 +18,7 @@ from typing import Any
 
 from gtbench import data
 from gtbench.ablation import VARIANTS, quick_variants
-from gtbench.measure import interleaved_latency, interleaved_throughput, one_core, peak_rss, quality, timed
+from gtbench.measure import TreeMemory, interleaved_latency, interleaved_throughput, one_core, quality, timed
 from gtbench.systems import SYSTEMS, GreentagSystem, System, path_size
 
 
@@ -39,17 +38,15 @@ def train_task(spec: dict[str, Any]) -> dict[str, Any]:
     """Train one system, save its model; report time, peak memory and model size."""
     system = _system(spec["system"], spec)
     dataset = _dataset(spec)
-    gc.collect()
-    baseline = peak_rss()
-    seconds, info = timed(lambda: system.fit(dataset.train_texts, dataset.train_labels, dataset.multi_label))
-    peak = peak_rss()
+    with TreeMemory() as memory:
+        seconds, info = timed(lambda: system.fit(dataset.train_texts, dataset.train_labels, dataset.multi_label))
     folder = Path(spec["workdir"]) / dataset.name / system.name
     folder.mkdir(parents=True, exist_ok=True)
     path = system.save(folder)
     return {
         "train_s": seconds,
-        "train_mem_bytes": peak - baseline,
-        "baseline_bytes": baseline,
+        "train_mem_bytes": memory.peak,
+        "memory_sampled": memory.sampled,
         "model_bytes": path_size(path),
         "model_path": str(path),
         "info": info,
@@ -62,18 +59,15 @@ def tag_task(spec: dict[str, Any]) -> dict[str, Any]:
     dataset = _dataset(spec)
     texts = system.prepare(dataset.test_texts)
     path = Path(spec["model_path"])
-    gc.collect()
-    baseline = peak_rss()
-    first_load_s, _ = timed(lambda: system.load(path))
-    first_pass_s, raw = timed(lambda: system.raw_batch(texts))
-    peak = peak_rss()
+    with TreeMemory() as memory:
+        first_load_s, _ = timed(lambda: system.load(path))
+        first_pass_s, raw = timed(lambda: system.raw_batch(texts))
     predicted = system.labels_of(raw)
     figures = quality(dataset.test_labels, predicted, dataset.labels, dataset.multi_label)
     loads = [timed(lambda: system.load(path))[0] for _ in range(int(spec.get("load_repeats", 3)))]
     return {
         **figures,
-        "tag_mem_bytes": peak - baseline,
-        "baseline_bytes": baseline,
+        "tag_mem_bytes": memory.peak,
         "load_s": statistics.median(loads),
         "first_load_s": first_load_s,
         "first_pass_docs_per_s": len(texts) / first_pass_s,

@@ -33,7 +33,7 @@ from .text import _MAX_CACHED_LENGTH, Analyzer, TextOptions, ngrams
 __all__ = ["Explanation", "Tag", "Tagger"]
 
 DEFAULT_BATCH_SIZE = 1000
-_MIN_PARALLEL_BATCH = 100
+_MIN_PARALLEL_BATCH = 500  # smaller batches cost more to hand to a worker than they save
 _SCORE_CHUNK = 64
 
 

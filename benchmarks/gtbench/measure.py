@@ -12,14 +12,16 @@ import gc
 import os
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "TreeMemory",
     "interleaved_latency",
     "interleaved_throughput",
     "one_core",
@@ -36,6 +38,74 @@ def peak_rss() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports KiB, macOS bytes.
     return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+class TreeMemory:
+    """Peak memory of this process and its child processes while a block runs.
+
+    Worker processes (greentag trains and tags in joblib workers) are not in
+    this process's ``ru_maxrss``, so a thread samples the proportional set
+    size (PSS: shared pages split between the processes that share them) of
+    the whole process tree every ``interval`` seconds. The peak reported is
+    the larger of that sampled peak and this process's own exact high-water
+    mark, each minus its value when the block started. Without psutil only
+    the latter is available.
+
+    Examples
+    --------
+    >>> with TreeMemory() as memory:
+    ...     block = bytearray(50_000_000)
+    >>> memory.peak >= 0
+    True
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.peak = 0
+        self.sampled = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._base_rss = 0
+        self._base_tree = 0
+        self._max_tree = 0
+
+    def __enter__(self) -> TreeMemory:
+        gc.collect()
+        self._base_rss = peak_rss()
+        try:
+            import psutil
+        except ImportError:
+            return self
+        self._process = psutil.Process()
+        self._base_tree = self._max_tree = self._tree()
+        self.sampled = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _tree(self) -> int:
+        import psutil
+
+        total = 0
+        for process in [self._process, *self._process.children(recursive=True)]:
+            try:
+                total += process.memory_full_info().pss
+            except (psutil.Error, AttributeError):  # gone already, or no PSS on this OS
+                with suppress(psutil.Error):
+                    total += process.memory_info().rss
+        return total
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._max_tree = max(self._max_tree, self._tree())
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._max_tree = max(self._max_tree, self._tree())
+        own = peak_rss() - self._base_rss
+        self.peak = max(own, self._max_tree - self._base_tree)
 
 
 def timed(call: Callable[[], Any]) -> tuple[float, Any]:

@@ -370,10 +370,12 @@ METHOD = [
     "tuned on test labels (greentag tunes its thresholds by cross-validation on the training split).",
     "- Quality: micro- and macro-averaged F1 over every label of the dataset (scikit-learn's `f1_score`, "
     "`zero_division=0`); for single-label data also accuracy of the first predicted label (no label counts as wrong).",
-    "- Training wall time and peak training memory: one fresh process per system and dataset; memory is the "
-    "kernel's high-water mark (`ru_maxrss`) minus its value after the imports and the data were loaded.",
+    "- Training wall time and peak training memory: one fresh process per system and dataset. Memory is the "
+    "peak growth over the value after the imports and the data were loaded: the larger of the process's own "
+    "high-water mark (`ru_maxrss`) and the proportional set size (PSS) of the process and all its worker "
+    "processes, sampled every 20 ms (greentag trains in joblib worker processes, which `ru_maxrss` does not see).",
     "- Peak memory while tagging: a fresh process loads the model and tags the whole test set once in one "
-    "process (same baseline rule); that first pass also gives the cold-cache docs/s figure.",
+    "process (same rule); that first pass also gives the cold-cache docs/s figure.",
     "- Load time: the median of repeated loads of the saved model file, after the first.",
     "- Batch throughput: test-set docs per second, the median of repeated runs after one warm-up run, systems "
     "interleaved run by run. 'One core' pins the process to a single CPU (`sched_setaffinity`); 'all cores' uses "
