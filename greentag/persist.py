@@ -297,6 +297,8 @@ def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
         raise ModelError(f"model file {name!r}: unknown format version {version}")
     if manifest.get("checksum") != _manifest_checksum(manifest):
         raise ModelError(f"model file {name!r}: manifest checksum mismatch; the file was modified or damaged")
+    # Files written before passage scoring existed score whole documents only.
+    manifest.setdefault("passage_weight", 0.0)
     _check_manifest_types(manifest, name)
     return manifest
 

@@ -131,3 +131,17 @@ def test_model_does_not_depend_on_sklearn_objects(small_model: Tagger, tmp_path:
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             assert b"sklearn" not in archive.read(name) or name == MANIFEST
+
+
+def test_a_file_from_before_passage_scoring_loads_as_whole_document_scoring(small_model: Tagger, tmp_path: Path) -> None:
+    import greentag.persist as persist
+
+    payload = persist._build_payload(small_model)
+    manifest = json.loads(payload[MANIFEST])
+    del manifest["passage_weight"]
+    manifest["checksum"] = persist._manifest_checksum(manifest)
+    payload[MANIFEST] = json.dumps(manifest).encode()
+    path = tmp_path / "older.gtm"
+    with open(path, "wb") as handle:
+        persist._write_zip(handle, payload)
+    assert Tagger.load(path).passage_weight == 0.0
