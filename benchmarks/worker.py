@@ -11,6 +11,7 @@ systems; the result is written as JSON to ``RESULT_PATH``.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -88,6 +89,7 @@ def speed_task(spec: dict[str, Any]) -> dict[str, Any]:
     repeats = int(spec["repeats"])
     n_docs = len(dataset.test_texts)
     result: dict[str, Any] = {name: {} for name in systems}
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
     # All cores first: greentag's worker processes must be started unpinned.
     all_cores = interleaved_throughput(
@@ -111,6 +113,8 @@ def speed_task(spec: dict[str, Any]) -> dict[str, Any]:
             "p99_us": latency[name]["p99_us"],
             "latency_mean_us": latency[name]["mean_us"],
             "latency_docs": latency[name]["n_docs"],
+            # Other work on the machine takes cores from the parallel run first.
+            "load_average_1min": [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None],
         }
     greentag = systems.get(GreentagSystem.name)
     if greentag is not None:

@@ -245,7 +245,7 @@ def _with_ratios(cell: str, key: str, pairs: dict[str, dict[str, float]]) -> str
     return f"{cell} ({', '.join(found)})"
 
 
-def _detail(name: str, entry: dict[str, Any]) -> list[str]:
+def _detail(name: str, entry: dict[str, Any], cores: int) -> list[str]:
     systems = entry["systems"]
     names = list(systems)
     peers = [p for p in PEERS if p in entry.get("ratios", {})]
@@ -271,6 +271,13 @@ def _detail(name: str, entry: dict[str, Any]) -> list[str]:
     if skipped:
         lines += ["", "Not measured: " + "; ".join(skipped) + "."]
     gt = systems.get("greentag", {})
+    load = gt.get("load_average_1min")
+    if load and None not in load:
+        lines += [
+            "",
+            f"Load average (1 min) when the speed measurements started and ended: {load[0]:.2f} and {load[1]:.2f}, "
+            f"with {cores} cores: the higher it is, the fewer cores other work left to greentag's parallel run.",
+        ]
     if "tag_many_equals_tag" in gt:
         lines += [
             "",
@@ -349,7 +356,7 @@ def markdown(results: dict[str, Any], notes: dict[str, dict[str, str]]) -> str:
     ]
     for name, entry in results["datasets"].items():
         if entry.get("status") == "ok":
-            out += _detail(name, entry)
+            out += _detail(name, entry, env["cores"])
     skipped = [(n, e) for n, e in results["datasets"].items() if e.get("status") != "ok"]
     if skipped:
         out += ["### Skipped datasets", ""]
