@@ -123,7 +123,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stemmer", choices=("snowball", "porter", "none"), help="stemmer (default: snowball)")
     p.add_argument("--C", dest="C", type=float, help="inverse regularisation of the SVMs (default: 1.0)")
     p.add_argument(
-        "--class-weight", choices=("sqrt", "balanced", "none"), help="weight of positive documents (default: sqrt)"
+        "--class-weight",
+        choices=("auto", "sqrt", "balanced", "none"),
+        help="weight of positive documents (default: auto = sqrt for multi-label data, none for single-label)",
     )
     p.add_argument("--cv", type=int, help="cross-validation folds for calibration and thresholds (default: 5)")
     p.add_argument(

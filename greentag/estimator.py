@@ -68,7 +68,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Use ``1 + log(tf)`` instead of raw term counts.
     C : float, default=1.0
         Inverse regularisation strength of each label's linear SVM.
-    class_weight : {"sqrt", "balanced", None}, default="sqrt"
+    class_weight : {"auto", "sqrt", "balanced", None}, default="auto"
         Up-weighting of each label's positive documents.
     max_iter : int, default=5000
         Iteration cap of the SVM solver.
@@ -158,7 +158,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_features: int | None = None,
         sublinear_tf: bool = True,
         C: float = 1.0,
-        class_weight: str | None = "sqrt",
+        class_weight: str | None = "auto",
         max_iter: int = 5000,
         cv: int = 5,
         threshold_range: tuple[float, float] = (0.1, 0.9),

@@ -53,8 +53,7 @@ from .features import FeatureOptions, TfidfFeatures
 from .labels import indicator_matrix, normalize_label_lists
 from .model import Tagger, _check_text
 from .text import Analyzer, ngrams
-from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
-from .training import TrainOptions, _cv_metrics, _pooled_scores, _positive_weight
+from .training import TrainOptions, _pooled_scores, _positive_weight, fit_decisions, resolve_weights
 
 __all__ = ["RecordSource", "train_out_of_core"]
 
@@ -182,13 +181,13 @@ def train_out_of_core(
     features = _choose_features(counts, train_options.features)
 
     plan = _Plan.make(counts.n_documents, holdout, max_holdout)
-    models = _LabelModels(classes, counts.labels, plan.n_train, train_options, loss, n_jobs)
+    class_weight, passage_weight = resolve_weights(train_options, text_options, single_label)
+    models = _LabelModels(classes, counts.labels, plan.n_train, train_options, class_weight, loss, n_jobs)
     with (
         tempfile.TemporaryDirectory(prefix="greentag-out-of-core-", dir=spool_dir) as folder,
         _one_blas_thread(),
     ):
         spool = _Spool(Path(folder))
-        passage_weight = train_options.passage_weight if text_options.passage_min_words is not None else 0.0
         _first_epoch(
             records,
             analyzer,
@@ -506,6 +505,7 @@ class _LabelModels:
         label_counts: Counter[str],
         n_train: int,
         options: TrainOptions,
+        class_weight: str | None,
         loss: str,
         n_jobs: int | None,
     ) -> None:
@@ -520,7 +520,7 @@ class _LabelModels:
         alpha = 1.0 / (options.C * max(n_train, 1))
         for label in classes:
             n_pos = label_counts[label]
-            weight = _positive_weight(n_pos, max(n_train - n_pos, 1), options.class_weight) if n_pos else 1.0
+            weight = _positive_weight(n_pos, max(n_train - n_pos, 1), class_weight) if n_pos else 1.0
             self.models.append(
                 SGDClassifier(
                     loss=loss,
@@ -676,26 +676,12 @@ def _calibrate(
             "scores are uncalibrated (train on more data, or raise holdout=)",
             LabelWarning,
         )
-    fits = {int(j): fit_platt(scores[:, j], y[:, j]) for j in np.flatnonzero(fitted)}
-    calibrated = np.zeros(n_labels, dtype=bool)
-    calibration = np.zeros((2, n_labels))
-    for j, fit in fits.items():
-        if fit is not None:
-            calibration[:, j] = fit
-            calibrated[j] = True
-    # The others keep the SVM's boundary (score 0 -> probability 0.5) at the labels' typical slope.
-    slopes = calibration[0, calibrated]
-    typical = float(np.median(slopes[slopes > 0])) if (slopes > 0).any() else 1.0
-    calibration[0, ~calibrated] = typical
-    calibration[1, ~calibrated] = 0.0
-    thresholds = np.full(n_labels, float(np.clip(0.5, low, high)))
     if not len(y):
-        return calibration, thresholds, 0.0, None
-    probs = sigmoid(scores * calibration[0] + calibration[1])
-    for label in np.flatnonzero(calibrated):
-        thresholds[label] = tune_threshold(probs[:, label], y[:, label], bounds=options.threshold_range)
-    floor = tune_fallback_floor(probs, y, thresholds) if options.at_least_one else 1.0
+        calibration = np.vstack([np.ones(n_labels), np.zeros(n_labels)])
+        return calibration, np.full(n_labels, float(np.clip(0.5, low, high))), 0.0, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        metrics = _cv_metrics(probs, y, thresholds, floor, classes, options.at_least_one, single_label)
+        calibration, thresholds, floor, metrics = fit_decisions(
+            scores, y, classes, options, single_label, min_positives=_MIN_HELD_OUT_POSITIVES
+        )
     return calibration, thresholds, floor, metrics

@@ -48,6 +48,7 @@ _EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 # tokenising, so they are only used when the text could contain one.
 _PLAIN_RE = re.compile(f"{_NUMBER}|{_WORD}")
 _RICH_RE = re.compile(f"{_URL}|{_EMAIL}|{_NUMBER}|{_WORD}")
+_HOST_SEPARATORS = re.compile(r"[\W_]+")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 
@@ -353,6 +354,22 @@ class Analyzer:
             return ""
         return stem
 
+    def _address_terms(self, token: str) -> list[str]:
+        """An e-mail address or a URL: its placeholder, then the words of its host.
+
+        The host says who wrote or where a link points ("nasa", "gov", "who"),
+        which is topical; the user name and the path are noise.
+        """
+        email = "@" in token
+        placeholder = EMAIL_TOKEN if email else URL_TOKEN
+        terms = [placeholder] if self.options.placeholders else []
+        host = token.rsplit("@", 1)[1] if email else token.split("://", 1)[-1].split("/", 1)[0]
+        for part in _HOST_SEPARATORS.split(host):
+            term = self._term(part) if part and part != "www" else ""
+            if term:
+                terms.append(term)
+        return terms
+
     def unigrams(self, text: str) -> list[str]:
         """Return the document's terms in order, before n-grams are added."""
         return self._chunks_to_terms(self._normalize(text).split())
@@ -400,6 +417,9 @@ class Analyzer:
         for token in self._tokenize(chunk):
             term = cache.get(token)
             if term is None:
+                if "@" in token or "://" in token or token.startswith("www."):
+                    terms.extend(self._address_terms(token))
+                    continue
                 term = self._term(token)
                 if len(token) <= _MAX_CACHED_LENGTH:
                     cache[token] = term

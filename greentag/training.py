@@ -38,7 +38,7 @@ from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
 
 __all__ = ["OPTION_NAMES", "TrainOptions", "fit_tagger", "train"]
 
-_CLASS_WEIGHTS = ("sqrt", "balanced", None)
+_CLASS_WEIGHTS = ("auto", "sqrt", "balanced", None)
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,13 @@ class TrainOptions:
         Vocabulary and weighting (see :class:`greentag.features.FeatureOptions`).
     C : float, default=1.0
         Inverse regularisation strength of each label's linear SVM.
-    class_weight : {"sqrt", "balanced", None}, default="sqrt"
+    class_weight : {"auto", "sqrt", "balanced", None}, default="auto"
         Weight of a label's positive documents: ``"sqrt"`` multiplies it by
         the square root of negatives/positives, ``"balanced"`` by the full
-        ratio, ``None`` leaves it at 1.
+        ratio, ``None`` leaves it at 1. ``"auto"`` is ``"sqrt"`` for
+        multi-label data, where rare labels would otherwise drown, and
+        ``None`` for single-label data, where the best label is chosen by
+        comparing margins and per-label weights would skew the comparison.
     max_iter : int, default=5000
         Iteration cap of the SVM solver.
     cv : int, default=5
@@ -80,7 +83,7 @@ class TrainOptions:
     text: TextOptions = field(default_factory=TextOptions)
     features: FeatureOptions = field(default_factory=FeatureOptions)
     C: float = 1.0
-    class_weight: str | None = "sqrt"
+    class_weight: str | None = "auto"
     max_iter: int = 5000
     cv: int = 5
     threshold_range: tuple[float, float] = (0.1, 0.9)
@@ -251,23 +254,19 @@ def fit_tagger(
     x = features.transform(corpus.doc_terms).astype(np.float64)  # liblinear copies anything else
     x_passages = features.transform(corpus.passage_terms).astype(np.float64)
 
+    class_weight, passage_weight = resolve_weights(options, text_options, single_label)
     folds = _folds(len(docs), options)
-    fits = _run([(x[train_idx], y[train_idx]) for train_idx, _ in folds] + [(x, y)], options, n_jobs)
+    jobs = [(x[train_idx], y[train_idx]) for train_idx, _ in folds] + [(x, y)]
+    fits = _run(jobs, options, class_weight, n_jobs)
     coef, intercept = fits[-1]
 
     if folds:
         out_of_fold = np.zeros(y.shape, dtype=np.float64)
         for (_, test_idx), (fold_coef, fold_intercept) in zip(folds, fits[:-1], strict=True):
             out_of_fold[test_idx] = _pooled_scores(
-                x, x_passages, corpus.owner, test_idx, fold_coef, fold_intercept, options.passage_weight
+                x, x_passages, corpus.owner, test_idx, fold_coef, fold_intercept, passage_weight
             )
-        calibration = _calibrate(out_of_fold, y)
-        oof_probs = sigmoid(out_of_fold * calibration[0] + calibration[1])
-        thresholds = np.array(
-            [tune_threshold(oof_probs[:, j], y[:, j], bounds=options.threshold_range) for j in range(len(classes))]
-        )
-        floor = tune_fallback_floor(oof_probs, y, thresholds) if options.at_least_one else 1.0
-        cv_metrics = _cv_metrics(oof_probs, y, thresholds, floor, classes, options.at_least_one, single_label)
+        calibration, thresholds, floor, cv_metrics = fit_decisions(out_of_fold, y, classes, options, single_label)
     else:
         warn(f"only {len(docs)} documents: too few to cross-validate; scores are uncalibrated", LabelWarning)
         calibration = np.vstack([np.ones(len(classes)), np.zeros(len(classes))])
@@ -299,20 +298,107 @@ def fit_tagger(
         at_least_one=options.at_least_one,
         fallback_floor=floor,
         single_label=single_label,
-        passage_weight=options.passage_weight if text_options.passage_min_words is not None else 0.0,
+        passage_weight=passage_weight,
         metadata=metadata,
     )
 
 
-def _calibrate(out_of_fold: np.ndarray, y: np.ndarray) -> np.ndarray:
+def resolve_weights(options: TrainOptions, text_options: TextOptions, single_label: bool) -> tuple[str | None, float]:
+    """The class weighting and passage weight that training really uses.
+
+    ``class_weight="auto"`` is ``"sqrt"`` for multi-label data and ``None`` for
+    single-label data. Passages lift secondary topics, and single-label
+    documents have none, so single-label models score whole documents.
+    """
+    class_weight = options.class_weight
+    if class_weight == "auto":
+        class_weight = None if single_label else "sqrt"
+    no_passages = single_label or text_options.passage_min_words is None
+    return class_weight, 0.0 if no_passages else float(options.passage_weight)
+
+
+def fit_decisions(
+    scores: np.ndarray,
+    y: np.ndarray,
+    classes: Sequence[str],
+    options: TrainOptions,
+    single_label: bool,
+    *,
+    min_positives: int = 1,
+) -> tuple[np.ndarray, np.ndarray, float, dict[str, Any]]:
+    """Calibration, thresholds, the at-least-one floor and their metrics, from held-out scores.
+
+    Parameters
+    ----------
+    scores : array of shape (n_documents, n_labels)
+        Raw scores of documents the scoring model did not train on
+        (out-of-fold, or a held-out slice).
+    y : array of shape (n_documents, n_labels)
+        Their true labels.
+    classes, options, single_label
+        The labels, the training options, and whether the data is single-label.
+    min_positives : int, default=1
+        Labels with fewer held-out positives keep their SVM's own boundary
+        and the default threshold instead of fitted ones.
+
+    Returns
+    -------
+    calibration, thresholds, floor, metrics
+    """
+    calibration = _calibrate(scores, y, shared=single_label, min_positives=min_positives)
+    probs = sigmoid(scores * calibration[0] + calibration[1])
+    positives = y.sum(axis=0)
+    default = float(np.clip(0.5, *options.threshold_range))
+    thresholds = np.array(
+        [
+            tune_threshold(probs[:, j], y[:, j], bounds=options.threshold_range)
+            if positives[j] >= min_positives
+            else default
+            for j in range(y.shape[1])
+        ]
+    )
+    floor = _fallback_floor(probs, y, thresholds, options.at_least_one)
+    metrics = _cv_metrics(probs, y, thresholds, floor, classes, options.at_least_one, single_label)
+    return calibration, thresholds, floor, metrics
+
+
+def _fallback_floor(probs: np.ndarray, y: np.ndarray, thresholds: np.ndarray, at_least_one: bool) -> float:
+    """Lowest best score that still earns a document its best tag.
+
+    Only the training data can say that some documents deserve no tag: when
+    every training document has a label, every document with known terms gets
+    one (floor 0); when some have none, the floor is tuned on the out-of-fold
+    scores (see :func:`greentag.thresholds.tune_fallback_floor`).
+    """
+    if not at_least_one:
+        return 1.0
+    if y.any(axis=1).all():
+        return 0.0
+    return tune_fallback_floor(probs, y, thresholds)
+
+
+def _calibrate(out_of_fold: np.ndarray, y: np.ndarray, *, shared: bool = False, min_positives: int = 1) -> np.ndarray:
     """Platt parameters per label, shape (2, n_labels).
 
     A label whose out-of-fold scores carry no signal (typically one or two
     positives, each unseen by the fold that scored it) keeps its SVM's own
     decision boundary: margin 0 maps to 0.5, with the slope typical of the
     labels that could be calibrated.
+
+    With ``shared`` (single-label data) one sigmoid is fitted to every label's
+    scores together: the best label is then the one with the largest raw
+    margin, as in scikit-learn's one-vs-rest, which ranks labels better than
+    per-label sigmoids that each stretch their own scale.
     """
-    fits = [fit_platt(out_of_fold[:, j], y[:, j]) for j in range(y.shape[1])]
+    if shared:
+        fit = fit_platt(out_of_fold.ravel(), y.ravel())
+        slope, offset = fit if fit is not None else (1.0, 0.0)
+        return np.vstack([np.full(y.shape[1], slope), np.full(y.shape[1], offset)])
+    positives = y.sum(axis=0)
+    fits = [
+        fit_platt(out_of_fold[:, j], y[:, j]) if positives[j] >= max(min_positives, 1) else None
+        for j in range(y.shape[1])
+    ]
     slopes = [fit[0] for fit in fits if fit is not None and fit[0] > 0]
     typical = float(np.median(slopes)) if slopes else 1.0
     parameters: np.ndarray = np.array([fit if fit is not None else (typical, 0.0) for fit in fits]).T
@@ -355,14 +441,17 @@ def _folds(n_docs: int, options: TrainOptions) -> list[tuple[np.ndarray, np.ndar
     return list(KFold(n_splits, shuffle=True, random_state=options.random_state).split(np.arange(n_docs)))
 
 
-def _run(jobs: list[tuple[sp.csr_matrix, np.ndarray]], options: TrainOptions, n_jobs: int | None) -> list[Any]:
+def _run(
+    jobs: list[tuple[sp.csr_matrix, np.ndarray]], options: TrainOptions, class_weight: str | None, n_jobs: int | None
+) -> list[Any]:
     from joblib import Parallel, delayed
 
     # Processes, not threads: liblinear shuffles with the C library's global
     # rand(), so two fits running in threads of one process would disturb each
     # other's sequence and the model would no longer be reproducible. joblib
     # memory-maps the feature matrix to the workers instead of copying it.
-    return Parallel(n_jobs=n_jobs)(delayed(_fit_labels)(x, y, options) for x, y in jobs)
+    fits: list[Any] = Parallel(n_jobs=n_jobs)(delayed(_fit_labels)(x, y, options, class_weight) for x, y in jobs)
+    return fits
 
 
 # Serialises liblinear fits within a process, for the same reason (a caller
@@ -370,7 +459,9 @@ def _run(jobs: list[tuple[sp.csr_matrix, np.ndarray]], options: TrainOptions, n_
 _LIBLINEAR = threading.Lock()
 
 
-def _fit_labels(x: sp.csr_matrix, y: np.ndarray, options: TrainOptions) -> tuple[np.ndarray, np.ndarray]:
+def _fit_labels(
+    x: sp.csr_matrix, y: np.ndarray, options: TrainOptions, class_weight: str | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Fit one linear SVM per label; return the stacked (coef, intercept)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC
@@ -385,7 +476,7 @@ def _fit_labels(x: sp.csr_matrix, y: np.ndarray, options: TrainOptions) -> tuple
             # A constant predictor: what scikit-learn's OneVsRest does for such labels.
             intercept[j] = 1.0 if n_pos else -1.0
             continue
-        weight = _positive_weight(n_pos, len(target) - n_pos, options.class_weight)
+        weight = _positive_weight(n_pos, len(target) - n_pos, class_weight)
         svm = LinearSVC(
             C=options.C, class_weight={0: 1.0, 1: weight}, max_iter=options.max_iter, random_state=options.random_state
         )

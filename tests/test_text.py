@@ -102,16 +102,23 @@ def test_analyzer_terms_and_bigrams() -> None:
 
 def test_analyzer_placeholders() -> None:
     analyzer = build_analyzer(stop_words="sklearn", ngram_range=(1, 1))
-    assert analyzer("Paid 1,250 tonnes; see www.gov.kz or write to a@b.kz") == [
+    # Addresses become a placeholder followed by the words of their host, which
+    # say who wrote or where a link points; user names and paths are dropped.
+    assert analyzer("Paid 1,250 tonnes; see www.energy.gov.kz/tariffs or write to press@nasa.gov") == [
         "paid",
         NUMBER_TOKEN,
         "tonn",
         URL_TOKEN,
+        "energi",
+        "gov",
+        "kz",
         "write",
         EMAIL_TOKEN,
+        "nasa",
+        "gov",
     ]
     plain = build_analyzer(stop_words="sklearn", ngram_range=(1, 1), placeholders=False)
-    assert plain("Paid 1,250 tonnes") == ["paid", "tonn"]
+    assert plain("Paid 1,250 tonnes to press@nasa.gov") == ["paid", "tonn", "nasa", "gov"]
 
 
 def test_analyzer_drops_stop_words_before_bigrams() -> None:
