@@ -8,6 +8,7 @@ problems such as a missing file or a damaged model.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -541,10 +542,8 @@ def main(
     except BrokenPipeError:
         # The reader went away (``greentag tag ... | head``): stop quietly, and
         # point stdout at devnull so the interpreter's final flush stays quiet too.
-        try:
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
         return 0
     except (GreentagError, OSError, ValueError) as exc:
         message = (

@@ -55,7 +55,38 @@ _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 # scikit-learn's English list is a good fallback but it drops words that carry
 # topic meaning in news ("interest" rates, steel "mill", copper "mine", UN).
 _CONTENT_WORDS_IN_SKLEARN_LIST = frozenset(
-    ["amount", "bill", "bottom", "call", "con", "cry", "describe", "detail", "empty", "fill", "find", "fire", "found", "front", "full", "interest", "mill", "mine", "move", "name", "part", "serious", "show", "side", "sincere", "system", "thick", "thin", "top", "un"]
+    [
+        "amount",
+        "bill",
+        "bottom",
+        "call",
+        "con",
+        "cry",
+        "describe",
+        "detail",
+        "empty",
+        "fill",
+        "find",
+        "fire",
+        "found",
+        "front",
+        "full",
+        "interest",
+        "mill",
+        "mine",
+        "move",
+        "name",
+        "part",
+        "serious",
+        "show",
+        "side",
+        "sincere",
+        "system",
+        "thick",
+        "thin",
+        "top",
+        "un",
+    ]
 )
 
 _STOP_WORD_SOURCES = ("english", "nltk", "sklearn")
@@ -145,8 +176,10 @@ class TextOptions:
         if isinstance(length, bool) or not isinstance(length, int) or length < 1:
             raise ValueError(f"min_token_length must be a positive int, got {self.min_token_length!r}")
         low, high = self.ngram_range if len(self.ngram_range) == 2 else (0, -1)
-        if isinstance(low, bool) or isinstance(high, bool) or not (
-            isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3
+        if (
+            isinstance(low, bool)
+            or isinstance(high, bool)
+            or not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3)
         ):
             raise ValueError(
                 f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n <= 3, got {self.ngram_range!r}"

@@ -176,11 +176,23 @@ after a clumsy challenge in the box, and the striker sent the goalkeeper the wro
 The result lifts the club to third in the table, two points behind the leaders, with a cup tie
 against second-division opposition next on the schedule.""",
         frozenset(),
-        frozenset({
-            "green_technology", "transport_logistics", "trade_in_services", "trade_in_goods",
-            "investment_finance", "energy", "digital_technology", "education", "healthcare",
-            "agriculture", "environment", "diplomacy_cooperation", "industry_manufacturing",
-        }),
+        frozenset(
+            {
+                "green_technology",
+                "transport_logistics",
+                "trade_in_services",
+                "trade_in_goods",
+                "investment_finance",
+                "energy",
+                "digital_technology",
+                "education",
+                "healthcare",
+                "agriculture",
+                "environment",
+                "diplomacy_cooperation",
+                "industry_manufacturing",
+            }
+        ),
     ),
     Article(
         "china-central-asia-summit",

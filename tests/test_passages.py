@@ -22,7 +22,14 @@ from .corpus import LABELS, TEXTS
         ("a b c.\n    d e f", 3, [["a", "b", "c."], ["d", "e", "f"]]),
         ("short.\nalso short.\nend", 10, [["short.", "also", "short.", "end"]]),
     ],
-    ids=["no-break", "sentence-breaks", "short-tail-joins", "hard-wrap-is-not-a-break", "indented-paragraph", "all-short"],
+    ids=[
+        "no-break",
+        "sentence-breaks",
+        "short-tail-joins",
+        "hard-wrap-is-not-a-break",
+        "indented-paragraph",
+        "all-short",
+    ],
 )
 def test_split_passages(text: str, min_words: int, expected: list[list[str]]) -> None:
     passages = split_passages(text, min_words)

@@ -133,7 +133,9 @@ def test_model_does_not_depend_on_sklearn_objects(small_model: Tagger, tmp_path:
             assert b"sklearn" not in archive.read(name) or name == MANIFEST
 
 
-def test_a_file_from_before_passage_scoring_loads_as_whole_document_scoring(small_model: Tagger, tmp_path: Path) -> None:
+def test_a_file_from_before_passage_scoring_loads_as_whole_document_scoring(
+    small_model: Tagger, tmp_path: Path
+) -> None:
     import greentag.persist as persist
 
     payload = persist._build_payload(small_model)

@@ -169,7 +169,9 @@ def test_training_in_concurrent_threads_is_still_deterministic(tmp_path) -> None
     reference = greentag.train(TEXTS, LABELS, min_df=1, cv=3)
     reference.save(tmp_path / "reference.gtm")
     models: list[greentag.Tagger] = []
-    threads = [threading.Thread(target=lambda: models.append(greentag.train(TEXTS, LABELS, min_df=1, cv=3))) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: models.append(greentag.train(TEXTS, LABELS, min_df=1, cv=3))) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
