@@ -128,7 +128,7 @@ def main() -> None:
         "- Written for economic, trade, infrastructure and policy news, with a tilt towards Central Asia,",
         "  China and their partners; sport, crime, culture and politics outside these topics get no tag,",
         "  or a weak one when the at-least-one rule finds a plausible topic.",
-        "- The corpus is small (about 1,500 documents) and written for the purpose: expect misses on",
+        f"- The corpus is small ({len(texts):,} documents) and written for the purpose: expect misses on",
         "  vocabulary it never uses, and tags for topics mentioned in passing in long articles.",
         "- Scores are calibrated on the corpus's own cross-validation; on other sources treat them as",
         "  rankings first and probabilities second. Retrain on your own labeled documents for",

@@ -65,3 +65,29 @@ def test_command_line_examples_run(workdir: Path) -> None:
     assert (workdir / "my_model.gtm").is_file()
     assert "<img" in (workdir / "report.html").read_text(encoding="utf-8")
     assert len((workdir / "tags.jsonl").read_text(encoding="utf-8").splitlines()) > 10
+
+
+def test_the_opening_example_shows_what_the_shipped_model_gives() -> None:
+    import doctest
+
+    text = README.read_text(encoding="utf-8")
+    (opening,) = re.findall(r"```python\n(>>> .*?)```", text, flags=re.DOTALL)
+    test = doctest.DocTestParser().get_doctest(opening, {}, "README opening", str(README), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.failures == 0
+
+
+def test_the_set_up_output_is_what_the_command_prints() -> None:
+    import greentag
+    from greentag.cli import main
+
+    text = README.read_text(encoding="utf-8")
+    sentence = re.search(r'greentag tag "([^"]+)"\n```', text)
+    shown = re.search(r"```text\n(.*?)```", text, flags=re.DOTALL)
+    assert sentence is not None and shown is not None
+    printed = [(line.split()[0], float(line.split()[1])) for line in shown.group(1).splitlines()]
+    tags = greentag.tag(sentence.group(1))
+    assert [label for label, _ in printed] == [tag.label for tag in tags]
+    assert [score for _, score in printed] == pytest.approx([tag.score for tag in tags], abs=0.0006)
+    assert main(["tag", sentence.group(1)]) == 0

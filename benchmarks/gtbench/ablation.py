@@ -37,6 +37,11 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("no stemming", "words kept as written (lowercased)", {"stemmer": None}),
     Variant("no stop words", "stop words kept (and in bigrams)", {"stop_words": None}),
     Variant(
+        "no passage pooling",
+        "documents scored as a whole: the best passage of a long document does not lift its scores",
+        {"passage_weight": 0.0},
+    ),
+    Variant(
         "no decision steps",
         "no class weighting, no threshold tuning (0.5), no at-least-one: calibrated SVMs only",
         {"class_weight": None, "threshold_range": (0.5, 0.5), "at_least_one": False},

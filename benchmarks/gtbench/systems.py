@@ -235,7 +235,12 @@ class SklearnSystem(System):
 
 
 class FastTextSystem(System):
-    """fastText supervised: one-vs-all loss for multi-label data, word bigrams, 50 epochs."""
+    """fastText supervised: one-vs-all loss for multi-label data, word bigrams, 50 epochs, lr 0.5.
+
+    The learning rate is fastText's usual supervised setting; its default of 0.1
+    under-trains at 50 epochs on these corpora (R90 micro-F1 0.757 against 0.814).
+    It is one fixed setting for every dataset, like greentag's defaults.
+    """
 
     name = "fasttext"
     title = "fastText"
@@ -252,7 +257,7 @@ class FastTextSystem(System):
     @property
     def config_note(self) -> str:  # type: ignore[override]
         note = (
-            "fasttext.train_supervised(loss='ova' for multi-label else 'softmax', wordNgrams=2, epoch=50, "
+            "fasttext.train_supervised(loss='ova' for multi-label else 'softmax', wordNgrams=2, epoch=50, lr=0.5, "
             f"thread={usable_cores()}, seed=0, other options default); predict(k=-1, threshold=0.5) for "
             "multi-label, top-1 for single-label"
         )
@@ -298,6 +303,7 @@ class FastTextSystem(System):
             "loss": "ova" if multi_label else "softmax",
             "wordNgrams": 2,
             "epoch": 50,
+            "lr": 0.5,
             "thread": usable_cores(),
             "seed": 0,
             "verbose": 0,
