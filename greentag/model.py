@@ -27,6 +27,7 @@ from scipy.special import expit
 
 from .errors import InputTypeError
 from .features import TfidfFeatures
+from .pairs import PairTable
 from .passages import pool_scores
 from .text import _MAX_CACHED_LENGTH, Analyzer, TextOptions, ngrams
 
@@ -150,6 +151,7 @@ class Tagger:
         self.analyzer = Analyzer(text_options)
         # Built here, so that loading a model pays for them rather than its first document.
         self._ids_of_terms, self._pairs = features.ngram_tables()
+        self._pair_table = PairTable(self._pairs, len(self._ids_of_terms))
         self._chunk_ids: dict[str, tuple[int, ...]] = {}
         # Fold the Platt sigmoid into the linear model: sigmoid(a * (xW + c) + b)
         # equals sigmoid(x (aW) + (ac + b)), one product instead of two steps.
@@ -228,6 +230,47 @@ class Tagger:
                 previous = passage[-1]
         return [straddling, *(self._ngram_ids(passage) for passage in passages)], True
 
+    def _term_rows(self, text: str) -> list[list[int]]:
+        """Term ids of the whole document, then of each passage when passages are pooled.
+
+        The batched counterpart of :meth:`_rows` for ``ngram_range`` up to
+        bigrams: the n-grams are found later, for a whole batch at once, by
+        :meth:`_logits_of_term_rows`. The document's row is its passages'
+        ids end to end, so its bigrams include those that straddle two
+        passages, exactly as in :meth:`_rows`.
+        """
+        passages = [self._term_ids(chunks) for chunks in self.analyzer.passage_chunks(text)]
+        if len(passages) == 1:
+            return passages
+        document = [i for passage in passages for i in passage]
+        if not self.passage_weight > 0:
+            return [document]
+        return [document, *passages]
+
+    def _logits_of_term_rows(self, docs: Sequence[list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_logits_of_rows` for documents given by :meth:`_term_rows`.
+
+        Each row's bigram features are looked up in numpy for every row of the
+        batch at once, in a :class:`~greentag.pairs.PairTable`. A row holds the
+        same feature occurrences as :meth:`_rows` gives it, so the floats are
+        the same.
+        """
+        low, high = self.text_options.ngram_range
+        rows = [row for doc_rows in docs for row in doc_rows]
+        lengths = [len(row) for row in rows]
+        terms = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=sum(lengths))
+        owner = np.repeat(np.arange(len(rows), dtype=np.intp), lengths)
+        found, owners = ([terms], [owner]) if low == 1 else ([], [])
+        if high == 2 and terms.size > 1:
+            adjacent = owner[:-1] == owner[1:]
+            pair_features = self._pair_table.lookup(terms[:-1][adjacent], terms[1:][adjacent])
+            hit = pair_features >= 0
+            found.append(pair_features[hit])
+            owners.append(owner[:-1][adjacent][hit])
+        flat = np.concatenate(found) if found else np.empty(0, dtype=np.intp)
+        flat_owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.intp)
+        return self._score_owned(flat, flat_owner, [len(doc_rows) for doc_rows in docs])
+
     def _term_ids(self, chunks: list[str]) -> list[int]:
         """The id of every term of ``chunks``, in order; -1 for a term no feature uses."""
         cache = self._chunk_ids
@@ -278,7 +321,6 @@ class Tagger:
         matrix-vector products as a lone document, so the floats equal
         :meth:`_logits` exactly; only the bookkeeping is shared.
         """
-        n_labels = len(self.labels_)
         rows = [row for doc_rows, _ in docs for row in doc_rows]
         lengths = [len(row) for row in rows]
         found = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=sum(lengths))
@@ -293,12 +335,23 @@ class Tagger:
             copies = np.repeat(passage, lengths)
             found = np.concatenate([found, found[copies]])
             owner = np.concatenate([owner, np.repeat(document_of, lengths)[copies]])
-        indptr, idx, values = self.features.transform_owned(found, owner, len(rows))
+        return self._score_owned(found, owner, sizes)
+
+    def _score_owned(self, found: np.ndarray, owner: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-odds and known-term mask from feature occurrences: ``found[k]`` is in row ``owner[k]``.
+
+        Documents own consecutive rows, ``sizes[d]`` each: the document's
+        own row first, then its passages' rows when they are pooled.
+        """
+        n_labels = len(self.labels_)
+        n_rows = sum(sizes)
+        first = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
+        indptr, idx, values = self.features.transform_owned(found, owner, n_rows)
         bounds = indptr.tolist()
         weights = self._weights[idx]
-        scores = np.empty((len(rows), n_labels), dtype=np.float32)
+        scores = np.empty((n_rows, n_labels), dtype=np.float32)
         dot = np.dot
-        for r in range(len(rows)):
+        for r in range(n_rows):
             start, end = bounds[r], bounds[r + 1]
             if end > start:
                 dot(values[start:end], weights[start:end], out=scores[r])
@@ -312,7 +365,7 @@ class Tagger:
             # Each pooled document's passage rows follow its own row: the
             # maximum over [first + 1, first + size) is its best passage.
             edges = np.column_stack([first[pooled] + 1, first[pooled] + np.asarray(sizes)[pooled]]).ravel()
-            best = np.maximum.reduceat(scores, edges[:-1] if edges[-1] == len(rows) else edges, axis=0)[::2]
+            best = np.maximum.reduceat(scores, edges[:-1] if edges[-1] == n_rows else edges, axis=0)[::2]
             logits[pooled] = pool_scores(logits[pooled], best, self.passage_weight)
         logits[~known] = self._bias  # no known term: the labels' priors
         return logits, known
@@ -336,9 +389,11 @@ class Tagger:
         # numpy calls, few enough that their gathered weights stay small.
         for start in range(0, len(texts), _SCORE_CHUNK):
             chunk = texts[start : start + _SCORE_CHUNK]
-            logits[start : start + len(chunk)], known[start : start + len(chunk)] = self._logits_of_rows(
-                [self._rows(text) for text in chunk]
-            )
+            if self.text_options.ngram_range[1] <= 2:
+                scored = self._logits_of_term_rows([self._term_rows(text) for text in chunk])
+            else:
+                scored = self._logits_of_rows([self._rows(text) for text in chunk])
+            logits[start : start + len(chunk)], known[start : start + len(chunk)] = scored
         return expit(logits), known
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -188,3 +189,16 @@ def test_pickled_model_leaves_its_chunk_cache_behind(model: greentag.Tagger) -> 
     clone = pickle.loads(pickle.dumps(model))
     assert clone._chunk_ids == {}
     assert clone.tag_many(MORE_TEXTS) == model.tag_many(MORE_TEXTS)
+
+
+def test_batched_bigram_lookup_equals_the_one_document_path_on_the_shipped_model() -> None:
+    # Real documents (many passages, repeated words, bigrams across paragraph
+    # breaks) through the numpy bigram lookup of a batch and through the
+    # pair dictionary of a lone document give the same floats.
+    model = greentag.load_default()
+    texts, _ = greentag.read_dataset(Path(__file__).resolve().parents[1] / "seeds")
+    sample = texts[::7]
+    batch = model.predict_proba(sample)
+    for row, text in enumerate(sample):
+        logits, _ = model._logits(text)
+        assert batch[row].tobytes() == greentag.model.expit(logits).tobytes(), text[:80]
