@@ -70,7 +70,6 @@ setup(
     entry_points={"console_scripts": ["greentag = greentag.cli:main_entry"]},
     classifiers=[
         "Programming Language :: Python :: 3",
-        "License :: OSI Approved :: MIT License",
         "Topic :: Text Processing :: Linguistic",
         "Intended Audience :: Science/Research",
     ],
