@@ -11,6 +11,11 @@ The whole inference path is here, and it is short::
 Calibration is folded into the weights when the model is built (a Platt
 sigmoid of a linear score is a sigmoid of another linear score), so scoring a
 document costs one gather and one small matrix-vector product.
+
+``tag_many`` takes the same steps for a few dozen documents at a time
+(:meth:`Tagger._score_batch`): term ids per document and passage, bigrams
+found for the whole batch in a :class:`~greentag.pairs.PairTable`, one sort to
+count every row's terms. Its floats equal the one-document path's, bit for bit.
 """
 
 from __future__ import annotations
