@@ -130,6 +130,22 @@ def _check_decoded(text: str, encoding: str, path: Path, line: int) -> None:
     )
 
 
+# What reading a data file can raise besides our own errors: a damaged .gz
+# raises OSError or EOFError, the csv module csv.Error.
+_READ_ERRORS = (csv.Error, UnicodeDecodeError, OSError, EOFError)
+
+
+def _read_failure(exc: BaseException, path: Path, encoding: str, line: int) -> DataError:
+    """The DataError for ``exc``, raised while reading ``line`` of ``path``."""
+    if isinstance(exc, csv.Error):
+        return DataError(f"malformed CSV ({exc})", path=str(path), line=line)
+    if isinstance(exc, UnicodeDecodeError):
+        return DataError(
+            f"not valid {encoding} text ({exc.reason}); convert the file or pass encoding=", path=str(path), line=line
+        )
+    return DataError(f"cannot read: {exc}", path=str(path), line=line)
+
+
 def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, line)``; a decoding error names the line it is on."""
     handle = _open_text(path, encoding)
@@ -141,14 +157,8 @@ def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
                 if number == 1 and line.startswith("\ufeff"):
                     line = line[1:]  # a byte-order mark, as Windows editors write
                 yield number, line.rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"not valid {encoding} text ({exc.reason}); convert the file or pass encoding=",
-            path=str(path),
-            line=number + 1,
-        ) from None
-    except (OSError, EOFError) as exc:
-        raise DataError(f"cannot read: {exc}", path=str(path), line=number + 1) from None
+    except _READ_ERRORS as exc:
+        raise _read_failure(exc, path, encoding, number + 1) from None
 
 
 def _as_labels(value: Any, path: Path, line: int, field: str) -> list[str]:
@@ -234,12 +244,8 @@ def _read_csv(
                     raise DataError(f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=line_no)
                 labels = _split_labels(row[labels_col], label_separator) if labels_col >= 0 else []
                 yield row[text_col], labels
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=str(path), line=line_no + 1) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not valid {encoding} text ({exc.reason})", path=str(path), line=line_no + 1) from None
-    except (OSError, EOFError) as exc:  # a damaged .gz
-        raise DataError(f"cannot read: {exc}", path=str(path), line=line_no + 1) from None
+    except _READ_ERRORS as exc:
+        raise _read_failure(exc, path, encoding, line_no + 1) from None
 
 
 def _read_fasttext(path: Path, encoding: str, prefix: str) -> Iterator[Record]:
@@ -620,9 +626,5 @@ def _csv_documents(
                 if len(row) <= max(text_col, id_col):
                     raise DataError(f"expected {len(columns)} fields, found {len(row)}", path=str(path), line=line_no)
                 yield (row[id_col] if id_col >= 0 else number), row[text_col]
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=str(path), line=line_no + 1) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not valid {encoding} text ({exc.reason})", path=str(path), line=line_no + 1) from None
-    except (OSError, EOFError) as exc:  # a damaged .gz
-        raise DataError(f"cannot read: {exc}", path=str(path), line=line_no + 1) from None
+    except _READ_ERRORS as exc:
+        raise _read_failure(exc, path, encoding, line_no + 1) from None
