@@ -44,7 +44,8 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     lowercase : bool, default=True
         Lowercase the text before tokenising.
     strip_html : bool, default=True
-        Drop HTML tags and decode entities.
+        Drop HTML markup (element tags, comments, script and style code) and
+        decode entities; other text in angle brackets is kept.
     placeholders : bool, default=True
         Replace URLs, e-mail addresses and numbers by placeholder terms.
     stop_words : {"english", "nltk", "sklearn"}, list of str or None, default="english"

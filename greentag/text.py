@@ -50,7 +50,25 @@ _PLAIN_RE = re.compile(f"{_NUMBER}|{_WORD}")
 _RICH_RE = re.compile(f"{_URL}|{_EMAIL}|{_NUMBER}|{_WORD}")
 _HOST_SEPARATORS = re.compile(r"[\W_]+")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
+# Only markup is stripped: a tag whose name is an HTML element, a comment, a
+# doctype or a processing instruction. Other text in angle brackets is content
+# (Reuters' "<TWA>" tickers, "Jane <jane@example.org>", "x < 5 ... y > 3"),
+# and stripping every "<...>" span once cost 0.4 points of accuracy on
+# 20 Newsgroups. The {0,2000} bound and [^<>] keep every match attempt short.
+_HTML_ELEMENT_NAMES = (
+    "a abbr address area article aside audio b base bdi bdo big blockquote body br button canvas caption "
+    "center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset "
+    "figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i "
+    "iframe img input ins kbd label legend li link main map mark menu meta meter nav noscript object ol "
+    "optgroup option output p param picture pre progress q rp rt ruby s samp script section select small "
+    "source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead "
+    "time title tr track tt u ul var video wbr"
+)
+_HTML_ELEMENTS = frozenset(_HTML_ELEMENT_NAMES.split())
+_TAG_RE = re.compile(r"<[!?][^<>]{0,2000}>|</?([a-zA-Z][a-zA-Z0-9]{0,15})(?=[\s/>])[^<>]{0,2000}>")
+# Script and style elements hold code, not prose: their content goes too.
+_CODE_OPEN_RE = re.compile(r"<(script|style)(?=[\s>])[^<>]{0,2000}>", re.IGNORECASE)
+_CODE_CLOSE_RE = {name: re.compile(f"</{name}", re.IGNORECASE) for name in ("script", "style")}
 
 # scikit-learn's English list is a good fallback but it drops words that carry
 # topic meaning in news ("interest" rates, steel "mill", copper "mine", UN).
@@ -109,7 +127,10 @@ class TextOptions:
     lowercase : bool, default=True
         Lowercase the text before tokenising.
     strip_html : bool, default=True
-        Drop HTML tags and decode entities such as ``&amp;``.
+        Drop HTML markup (tags of HTML elements, comments, doctypes, and
+        the code inside ``<script>`` and ``<style>``) and decode entities
+        such as ``&amp;``. Other text in angle brackets, such as a ticker
+        ``<TWA>`` or an address ``<jane@example.org>``, is kept.
     placeholders : bool, default=True
         Replace URLs, e-mail addresses and numbers by the placeholder terms
         ``_url_``, ``_email_`` and ``_num_`` instead of dropping them.
@@ -275,7 +296,7 @@ def build_normalizer(
     def normalize(text: str) -> str:
         if strip_html:
             if "<" in text:
-                text = _TAG_RE.sub(" ", text)
+                text = _TAG_RE.sub(_strip_tag, _drop_code_elements(text))
             if "&" in text:
                 text = html.unescape(text)
         if form is not None and not text.isascii():
@@ -283,6 +304,32 @@ def build_normalizer(
         return text.lower() if lowercase else text
 
     return normalize
+
+
+def _strip_tag(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return " " if name is None or name.lower() in _HTML_ELEMENTS else match.group(0)
+
+
+def _drop_code_elements(text: str) -> str:
+    """Replace each ``<script>`` and ``<style>`` element, content included, by a space.
+
+    An element without its closing tag is left for the tag pass, and the
+    scan stops there: each search starts where the last one ended, so the
+    work stays linear in the text.
+    """
+    pieces: list[str] = []
+    position = 0
+    while (opening := _CODE_OPEN_RE.search(text, position)) is not None:
+        closing = _CODE_CLOSE_RE[opening.group(1).lower()].search(text, opening.end())
+        if closing is None:
+            break
+        pieces += (text[position : opening.start()], " ")
+        position = closing.start()  # the closing tag itself goes with the tag pass
+    if not pieces:
+        return text
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def build_tokenizer() -> Callable[[str], list[str]]:

@@ -284,6 +284,10 @@ LONG_SHAPES: dict[str, Callable[[int], str]] = {
     "address-run-after-at": lambda n: "@" + "a-" * (n // 2 - 1),
     "html-tags": lambda n: ("<b>wind</b> &amp; <p class='x'>farm</p> " * (n // 38 + 1))[:n],
     "unclosed-tag-run": lambda n: "<" + "a" * (n - 1),
+    "unclosed-comment-run": lambda n: ("<!--" * (n // 4 + 1))[:n],
+    "unclosed-script-run": lambda n: ("<script>" * (n // 8 + 1))[:n],
+    "script-elements": lambda n: ("<script>x</script>wind " * (n // 23 + 1))[:n],
+    "non-tag-brackets": lambda n: ("<twa> <a@b.org> x < y > " * (n // 24 + 1))[:n],
     "entity-soup": lambda n: ("&amp;&#65;&bogus;" * (n // 17 + 1))[:n],
     "numbers": lambda n: ("1,234.5 " * (n // 8 + 1))[:n],
     "dotted-number": lambda n: "1." * (n // 2 - 1) + "1x",
@@ -303,7 +307,9 @@ def test_a_ten_megabyte_document(model_file: Path) -> None:
     assert [e.label for e in model.explain(text)] == [t.label for t in tags]
 
 
-@pytest.mark.parametrize("shape", ["address-run-before-at", "one-huge-token"])
+@pytest.mark.parametrize(
+    "shape", ["address-run-before-at", "one-huge-token", "unclosed-script-run", "unclosed-comment-run"]
+)
 def test_ten_megabytes_built_against_the_tokeniser(shape: str, model_file: Path) -> None:
     # No timing assertion: a shape that took quadratic time would hang here
     # for hours instead of taking a second or two.

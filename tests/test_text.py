@@ -36,6 +36,33 @@ def test_normalizer(raw: str, expected: str) -> None:
     assert build_normalizer()(raw) == expected
 
 
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Trans World Airlines <TWA> said", "trans world airlines <twa> said"),  # a ticker, not a tag
+        ("Write to Jane <jane@example.org> today", "write to jane <jane@example.org> today"),
+        ("if x < 5 the grid fails\n> quoted reply", "if x < 5 the grid fails\n> quoted reply"),
+        ("a <bold> claim", "a <bold> claim"),  # "bold" is no HTML element
+        ("<!DOCTYPE html><!-- note --><?xml version='1.0'?>Wind", "   wind"),
+        ("<DIV CLASS=x>Wind<BR/></DIV>", " wind  "),
+        ("<script type='x'>var grid = 1 < 2;</script>Wind<style>p {}</STYLE >", "  wind  "),
+        ("Wind <script>never closed", "wind  never closed"),
+    ],
+    ids=[
+        "ticker",
+        "address",
+        "comparison-and-quote",
+        "not-an-element",
+        "doctype-comment-pi",
+        "upper-case",
+        "script-and-style",
+        "unclosed-script",
+    ],
+)
+def test_only_html_markup_is_stripped(raw: str, expected: str) -> None:
+    assert build_normalizer()(raw) == expected
+
+
 def test_normalizer_keeps_case_and_html_when_asked() -> None:
     normalize = build_normalizer(lowercase=False, strip_html=False, unicode_form=None)
     assert normalize("<b>Grid</b>") == "<b>Grid</b>"
