@@ -336,24 +336,46 @@ def environment() -> str:
     import greentag
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    sys.path.insert(0, str(HERE))  # gtbench, the benchmark helpers beside this script
+    from gtbench.report import git_commit
+
     return (
-        f"greentag {greentag.__version__}, Python {platform.python_version()}, {platform.system()} "
+        f"greentag {greentag.__version__} (commit {git_commit(REPO) or 'unknown'}), Python {platform.python_version()}, {platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} at the start "
         "(the machine is shared: compare ratios within a table, not across runs)."
     )
 
 
-def write_section(markdown: str, path: Path) -> None:
-    """Replace (or append) the "## Scale" section of ``path``, leaving the rest as it is."""
+SCALE_INTRO = (
+    "## Scale\n\nEach table names the command that measured it; `--write` replaces only the tables it measured.\n"
+)
+
+
+def write_section(measured: dict[str, str], order: list[str], path: Path) -> None:
+    """Put the measured "### " subsections into the "## Scale" section of ``path``.
+
+    A subsection that was not measured this time (or was written by hand,
+    such as the notes on reading the numbers) is kept as it is, so measuring
+    one table never deletes the others. Tables keep the order of ``order``;
+    other subsections follow in the order they had.
+    """
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     heading = re.search(r"(?m)^## Scale$", text)
     if heading is None:
-        path.write_text(text.rstrip("\n") + ("\n\n" if text else "") + markdown, encoding="utf-8")
-        return
-    following = re.compile(r"(?m)^## ").search(text, heading.end())
-    end = following.start() if following else len(text)
-    tail = "\n" + text[end:] if following else ""
-    path.write_text(text[: heading.start()] + markdown + tail, encoding="utf-8")
+        start = end = len(text)
+        existing: dict[str, str] = {}
+    else:
+        start = heading.start()
+        following = re.compile(r"(?m)^## ").search(text, heading.end())
+        end = following.start() if following else len(text)
+        pieces = re.split(r"(?m)^(?=### )", text[heading.end() : end])[1:]
+        existing = {piece.split("\n", 1)[0][4:].strip(): piece.rstrip("\n") for piece in pieces}
+    merged = {**existing, **measured}
+    titles = [title for title in order if title in merged] + [title for title in existing if title not in order]
+    section = SCALE_INTRO + "".join(f"\n{merged[title]}\n" for title in titles)
+    before = text[:start].rstrip("\n") + "\n\n" if text[:start].strip() else ""
+    after = "\n" + text[end:] if end < len(text) else ""
+    path.write_text(before + section + after, encoding="utf-8")
 
 
 def main() -> None:
@@ -387,15 +409,15 @@ def main() -> None:
         "train": ("Memory against corpus size: training out of core", lambda f: training_memory(train_sizes, f, 2_000)),
         "reuters": ("Out-of-core against in-memory training on Reuters R90", lambda folder: reuters(1_000)),
     }
-    parts = ["## Scale", "", f"Measured with `{command}` ({time.strftime('%Y-%m-%d')}); {environment()}", ""]
+    measured_with = f"Measured with `{command}` ({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC); {environment()}"
+    measured: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="greentag-scale-") as tmp:
         for name in args.sections:
             title, measure = sections[name]
-            parts += [f"### {title}", "", *measure(Path(tmp)), ""]
-    markdown = "\n".join(parts)
-    print(markdown)
+            measured[title] = "\n".join([f"### {title}", "", measured_with, "", *measure(Path(tmp))]).rstrip("\n")
+            print(measured[title] + "\n", flush=True)
     if args.write:
-        write_section(markdown, REPO / "BENCHMARKS.md")
+        write_section(measured, [title for title, _ in sections.values()], REPO / "BENCHMARKS.md")
         print(f"updated the Scale section of {REPO / 'BENCHMARKS.md'}", file=sys.stderr)
 
 

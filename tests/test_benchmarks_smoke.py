@@ -112,3 +112,34 @@ def test_report_keeps_the_other_sections_of_benchmarks_md(tmp_path: Path, monkey
     assert "second run" in text and "first run" not in text
     assert text.count(run.START) == 1
     assert text.index("second run") < text.index("## Scale\n\nprocesses and memory\n")
+
+
+def test_scale_writes_only_the_tables_it_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Measuring one table (--sections reuters --write) once replaced the whole Scale section.
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("bench_scale", REPO / "benchmarks" / "scale.py")
+    assert spec is not None and spec.loader is not None
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text(
+        "# Benchmarks\n\nrun.py's part\n\n## Scale\n\nold intro\n\n### B\n\nold b\n\n### A\n\nold a\n\n"
+        "### Notes\n\nwritten by hand\n\n## After\n\nkept\n",
+        encoding="utf-8",
+    )
+    scale.write_section({"A": "### A\n\nnew a"}, ["A", "B", "C"], report)
+    text = report.read_text(encoding="utf-8")
+    assert "new a" in text and "old a" not in text
+    assert "old b" in text and "written by hand" in text
+    assert text.index("### A") < text.index("### B") < text.index("### Notes") < text.index("## After\n\nkept")
+    assert text.startswith("# Benchmarks\n\nrun.py's part\n\n## Scale\n")
+    scale.write_section({"C": "### C\n\nnew c"}, ["A", "B", "C"], report)
+    text = report.read_text(encoding="utf-8")
+    assert text.index("### B") < text.index("### C") < text.index("### Notes")
+    assert text.count("## Scale") == 1 and "new a" in text
+
+    missing = tmp_path / "NEW.md"
+    scale.write_section({"A": "### A\n\nfirst"}, ["A"], missing)
+    assert missing.read_text(encoding="utf-8").startswith("## Scale\n") and "first" in missing.read_text(
+        encoding="utf-8"
+    )

@@ -179,12 +179,13 @@ def environment(command: str, repo: Path) -> dict[str, Any]:
         "os": platform.platform(),
         "python": sys.version.split()[0],
         "versions": versions,
-        "git": _git(repo),
+        "git": git_commit(repo),
         "load_average_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 
-def _git(repo: Path) -> str | None:
+def git_commit(repo: Path) -> str | None:
+    """Return the short commit of ``repo`` (marked when greentag/ has uncommitted changes), or None."""
     try:
         head = subprocess.run(
             ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
