@@ -336,7 +336,8 @@ def environment() -> str:
     import greentag
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    sys.path.insert(0, str(HERE))  # gtbench, the benchmark helpers beside this script
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))  # gtbench, the benchmark helpers beside this script
     from gtbench.report import git_commit
 
     return (

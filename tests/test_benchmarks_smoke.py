@@ -97,13 +97,19 @@ def test_report_has_environment_targets_and_ablation(quick_run: tuple[dict[str, 
     assert "ag_news" in markdown
 
 
+def _load_script(name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Import ``benchmarks/<name>.py`` (a script, not a package module) with its helpers importable."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_report_keeps_the_other_sections_of_benchmarks_md(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # BENCHMARKS.md is shared with benchmarks/scale.py: rewriting ours must leave theirs alone.
-    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("bench_run", REPO / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)
+    run = _load_script("run", monkeypatch)
     report = tmp_path / "BENCHMARKS.md"
     report.write_text("## Scale\n\nprocesses and memory\n", encoding="utf-8")
     run.write_section(report, "# Benchmarks\n\nfirst run")
@@ -116,11 +122,7 @@ def test_report_keeps_the_other_sections_of_benchmarks_md(tmp_path: Path, monkey
 
 def test_scale_writes_only_the_tables_it_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Measuring one table (--sections reuters --write) once replaced the whole Scale section.
-    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("bench_scale", REPO / "benchmarks" / "scale.py")
-    assert spec is not None and spec.loader is not None
-    scale = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scale)
+    scale = _load_script("scale", monkeypatch)
     report = tmp_path / "BENCHMARKS.md"
     report.write_text(
         "# Benchmarks\n\nrun.py's part\n\n## Scale\n\nold intro\n\n### B\n\nold b\n\n### A\n\nold a\n\n"
