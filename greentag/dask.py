@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
 
 from .model import DEFAULT_BATCH_SIZE, Tag, Tagger
 from .parallel import cached_model, model_handle
+from .validation import check_positive_int
 
 __all__ = ["tag_bag", "tag_dataframe"]
 
@@ -277,7 +278,8 @@ def tag_dataframe(
 def _checked_options(
     model: Tagger, threshold: float | None, top_k: int | None, at_least_one: bool | None, batch_size: int
 ) -> dict[str, Any]:
-    model._options(threshold, top_k, at_least_one)  # raises ValueError naming a bad value
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    model.tag_options(
+        threshold=threshold, top_k=top_k, at_least_one=at_least_one
+    )  # raises OptionError naming a bad value
+    check_positive_int("batch_size", batch_size)
     return {"threshold": threshold, "top_k": top_k, "at_least_one": at_least_one, "batch_size": batch_size}

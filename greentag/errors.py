@@ -1,8 +1,10 @@
 """Exceptions and warnings raised by greentag.
 
-Every error derives from :class:`GreentagError`, and also from the built-in
-exception a caller would naturally catch (``ValueError`` for bad values), so
-``except ValueError`` keeps working for code that does not know greentag.
+Every error greentag raises derives from :class:`GreentagError`, and also
+from the built-in exception a caller would naturally catch (``ValueError`` for
+bad values, ``TypeError`` for wrong types, ``KeyError`` for an unknown label),
+so ``except ValueError`` keeps working for code that does not know greentag
+and ``except GreentagError`` catches everything greentag refuses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ import os
 import sys
 import warnings
 
-__all__ = ["DataError", "GreentagError", "GreentagWarning", "InputTypeError", "LabelWarning", "ModelError"]
+__all__ = [
+    "DataError",
+    "GreentagError",
+    "GreentagWarning",
+    "InputTypeError",
+    "LabelWarning",
+    "ModelError",
+    "OptionError",
+    "UnknownLabelError",
+    "UnknownOptionError",
+]
 
 
 class GreentagError(Exception):
@@ -34,6 +46,22 @@ class DataError(GreentagError, ValueError):
 
 class InputTypeError(GreentagError, TypeError):
     """A document or argument has the wrong type (for example bytes instead of str)."""
+
+
+class OptionError(GreentagError, ValueError):
+    """An option or argument has a bad value (a threshold outside [0, 1], ``top_k=0`` ...)."""
+
+
+class UnknownOptionError(GreentagError, TypeError):
+    """A keyword is not one of the options the function takes."""
+
+
+class UnknownLabelError(GreentagError, KeyError):
+    """A label is not one of the model's labels."""
+
+    def __str__(self) -> str:
+        # KeyError would print the message with quotes around it.
+        return str(self.args[0]) if self.args else ""
 
 
 class GreentagWarning(UserWarning):

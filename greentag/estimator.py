@@ -23,8 +23,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import DataError, LabelWarning, warn
-from .model import Tagger, _check_texts
+from .model import Tagger
 from .training import OPTION_NAMES, TrainOptions, fit_tagger
+from .validation import check_texts
 
 __all__ = ["TopicTagger"]
 
@@ -231,7 +232,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         >>> clf.tagger_.labels
         ['energy', 'transport']
         """
-        texts = _check_texts(X, "TopicTagger.fit")
+        texts = check_texts(X, "TopicTagger.fit")
         classes, rows, multilabel = _encode_target(y, len(texts))
         names = _label_names(classes)
 
@@ -289,7 +290,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ['energy', 'transport']
         """
         check_is_fitted(self, "tagger_")
-        texts = _check_texts(X, "TopicTagger.predict")
+        texts = check_texts(X, "TopicTagger.predict")
         labels = self.tagger_.labels
         tagger_labels = {labels[j]: i for i, j in enumerate(self._columns.tolist()) if j >= 0}
         results = self.tagger_.tag_many(texts)
@@ -333,7 +334,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         True
         """
         check_is_fitted(self, "tagger_")
-        texts = _check_texts(X, "TopicTagger.predict_proba")
+        texts = check_texts(X, "TopicTagger.predict_proba")
         probs = self._expand(self.tagger_.predict_proba(texts), self._absent_proba)
         if self.multilabel_:
             return probs
@@ -368,7 +369,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ((2,), True)
         """
         check_is_fitted(self, "tagger_")
-        texts = _check_texts(X, "TopicTagger.decision_function")
+        texts = check_texts(X, "TopicTagger.decision_function")
         prior = self._absent_proba
         logits = self._expand(self.tagger_.decision_function(texts), float(np.log(prior / (1.0 - prior))))
         if not self.multilabel_ and len(self.classes_) == 2:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import GreentagWarning, warn
 from .labels import indicator_matrix, normalize_label_lists
-from .model import Tag
+from .results import Tag
 
 __all__ = ["evaluate_tags", "f1_summary"]
 

@@ -51,9 +51,10 @@ from ._version import __version__
 from .errors import DataError, GreentagWarning, InputTypeError, LabelWarning, warn
 from .features import FeatureOptions, TfidfFeatures
 from .labels import indicator_matrix, normalize_label_lists
-from .model import Tagger, _check_text
+from .model import Tagger
 from .text import Analyzer, ngrams
 from .training import TrainOptions, _pooled_scores, _positive_weight, fit_decisions, resolve_weights
+from .validation import check_text
 
 __all__ = ["RecordSource", "train_out_of_core"]
 
@@ -325,7 +326,7 @@ def _records(source: RecordSource) -> Iterator[Record]:
         if not isinstance(record, (tuple, list)) or len(record) != 2:
             raise DataError(f"record {i} must be a (text, labels) pair, got {type(record).__name__}")
         text, raw_labels = record
-        _check_text(text, i)
+        check_text(text, i)
         try:
             label_lists, _ = normalize_label_lists([raw_labels])
         except DataError as exc:

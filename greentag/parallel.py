@@ -33,11 +33,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .model import Tag, Tagger
+from .decision import TagOptions
+from .results import Tag
+
+if TYPE_CHECKING:
+    from .model import Tagger
 
 __all__ = ["ModelHandle", "cached_model", "load_counts", "model_handle", "resolve_n_jobs", "tag_batches_in_parallel"]
 
@@ -54,8 +58,6 @@ _temp_root: Path | None = None
 _pools: dict[int, Any] = {}
 _pools_lock = threading.Lock()
 
-TagOptions = tuple[np.ndarray, int | None, bool]
-
 
 @dataclass(frozen=True)
 class ModelHandle:
@@ -67,10 +69,14 @@ class ModelHandle:
         SHA-256 of the model file; equal models share one cache entry.
     path : str
         A model file readable by the workers.
+    model_class : type
+        The class whose ``load`` reads the file (pickled by reference, so
+        this module need not import the model's).
     """
 
     key: str
     path: str
+    model_class: type[Tagger]
 
 
 def _temp_folder() -> Path:
@@ -121,7 +127,7 @@ def model_handle(model: Tagger) -> ModelHandle:
         # different times, and each removes only its own file.
         path = _temp_folder() / f"{uuid.uuid4().hex}.gtm"
         model.save(path)
-        handle = ModelHandle(_file_sha256(path), str(path))
+        handle = ModelHandle(_file_sha256(path), str(path), type(model))
         _handles[model] = handle
         weakref.finalize(model, _remove_quietly, str(path))
         return handle
@@ -202,8 +208,8 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
 
 
 def _tag_in_worker(handle: ModelHandle, batch: list[str], options: TagOptions) -> list[list[Tag]]:
-    model = cached_model(handle.key, lambda: Tagger.load(handle.path))
-    return model._tag_batch(batch, *options)
+    model = cached_model(handle.key, lambda: handle.model_class.load(handle.path))
+    return model.tag_batch(batch, options)
 
 
 def _executor(workers: int) -> Any:
@@ -234,8 +240,8 @@ def tag_batches_in_parallel(
         The model; saved once for the workers (see :func:`model_handle`).
     batches : iterable of list of str
         Checked batches of documents, read lazily from the caller's thread.
-    options : tuple
-        ``(thresholds, top_k, at_least_one)`` as built by ``Tagger._options``.
+    options : TagOptions
+        Resolved decision options, from :meth:`Tagger.tag_options`.
     n_jobs : int or None
         Worker processes, as in :func:`resolve_n_jobs`.
 
@@ -250,7 +256,7 @@ def tag_batches_in_parallel(
     if workers == 1 or len(head) < 2:
         # One batch, or one worker: starting processes would cost more than it saves.
         for batch in chain(head, source):
-            yield model._tag_batch(batch, *options)
+            yield model.tag_batch(batch, options)
         return
     handle = model_handle(model)
     executor = _executor(workers)

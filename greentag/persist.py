@@ -22,17 +22,19 @@ import struct
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._version import __version__
 from .errors import InputTypeError, ModelError
 from .features import TfidfFeatures
-from .model import Tagger
 from .text import TextOptions
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODEL_SUFFIX", "load_model", "read_manifest", "save_model"]
+if TYPE_CHECKING:
+    from .model import Tagger
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODEL_SUFFIX", "read_manifest", "read_model", "save_model"]
 
 FORMAT_NAME = "greentag-model"
 FORMAT_VERSION = 1
@@ -163,8 +165,11 @@ def _write_zip(handle: Any, members: dict[str, bytes]) -> None:
 
 
 # ---------------------------------------------------------------------- load
-def load_model(path: str | os.PathLike[str]) -> Tagger:
-    """Read, verify and build a model written by :func:`save_model`.
+def read_model(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and verify a model written by :func:`save_model`; return the :class:`Tagger`'s keyword arguments.
+
+    :meth:`Tagger.load <greentag.model.Tagger.load>` builds the model from
+    them; this module reads and checks bytes and knows no model class.
 
     Raises
     ------
@@ -396,7 +401,7 @@ def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: s
     return value
 
 
-def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) -> Tagger:
+def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) -> dict[str, Any]:
     name = str(source)
     labels: list[str] = manifest["labels"]
     n_features: int = manifest["n_features"]
@@ -413,23 +418,19 @@ def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) ->
         raise ModelError(f"model file {name!r}: bad text_options ({exc})") from None
     try:
         features = TfidfFeatures(vocabulary, arrays["idf"], sublinear_tf=manifest["sublinear_tf"])
-        model = Tagger(
-            labels=labels,
-            features=features,
-            coef=arrays["coef"],
-            intercept=arrays["intercept"],
-            calibration=arrays["calibration"],
-            thresholds=arrays["thresholds"],
-            text_options=text_options,
-            at_least_one=manifest["at_least_one"],
-            fallback_floor=float(manifest["fallback_floor"]),
-            single_label=manifest["single_label"],
-            passage_weight=float(manifest["passage_weight"]),
-            metadata=manifest["metadata"],
-        )
     except (TypeError, ValueError) as exc:
-        # The checks above should catch everything; this keeps anything they
-        # miss a ModelError rather than a crash inside the constructor.
-        raise ModelError(f"model file {name!r} cannot be built ({exc})") from None
-    model.path = source
-    return model
+        raise ModelError(f"model file {name!r}: bad features ({exc})") from None
+    return {
+        "labels": labels,
+        "features": features,
+        "coef": arrays["coef"],
+        "intercept": arrays["intercept"],
+        "calibration": arrays["calibration"],
+        "thresholds": arrays["thresholds"],
+        "text_options": text_options,
+        "at_least_one": manifest["at_least_one"],
+        "fallback_floor": float(manifest["fallback_floor"]),
+        "single_label": manifest["single_label"],
+        "passage_weight": float(manifest["passage_weight"]),
+        "metadata": manifest["metadata"],
+    }

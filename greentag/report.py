@@ -29,7 +29,8 @@ from ._version import __version__
 from .errors import warn
 from .evaluation import evaluate_tags
 from .labels import indicator_matrix, normalize_label_lists
-from .model import Tagger, _check_texts
+from .model import Tagger
+from .validation import check_texts
 
 __all__ = ["render_html", "report_figures", "write_report"]
 
@@ -97,7 +98,7 @@ def report_figures(model: Tagger, texts: Iterable[str], labels: Iterable[Any], *
     """
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
         raise ValueError(f"top_n must be a positive int, got {top_n!r}")
-    docs = _check_texts(texts, "report_figures")
+    docs = check_texts(texts, "report_figures")
     truth, _ = normalize_label_lists(labels, len(docs))
     predicted = model.tag_many(docs)
     evaluation = evaluate_tags(predicted, truth, model_labels=model.labels)

@@ -111,7 +111,7 @@ _STOP_WORD_SOURCES = ("english", "nltk", "sklearn")
 # The caches are bounded by entry count, so only short keys may enter: a
 # stream of documents each holding one unique megabyte-long "word" would
 # otherwise keep up to cache_size megabytes alive. Real words are far shorter.
-_MAX_CACHED_LENGTH = 64
+MAX_CACHED_LENGTH = 64
 _STEMMERS = ("snowball", "porter")
 
 
@@ -484,13 +484,13 @@ class Analyzer:
         for chunk in chunks:
             found = get(chunk)
             if found is None:
-                found = self._chunk_terms(chunk)
-                if len(chunk) <= _MAX_CACHED_LENGTH:
+                found = self.chunk_terms(chunk)
+                if len(chunk) <= MAX_CACHED_LENGTH:
                     cache[chunk] = found
             extend(found)
         return terms
 
-    def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
+    def chunk_terms(self, chunk: str) -> tuple[str, ...]:
         """Return the terms of one whitespace-free chunk; the slow path behind the chunk cache."""
         cache = self._cache
         terms = []
@@ -501,7 +501,7 @@ class Analyzer:
                     terms.extend(self._address_terms(token))
                     continue
                 term = self._term(token)
-                if len(token) <= _MAX_CACHED_LENGTH:
+                if len(token) <= MAX_CACHED_LENGTH:
                     cache[token] = term
             if term:
                 terms.append(term)

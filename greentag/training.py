@@ -31,10 +31,11 @@ from ._version import __version__
 from .errors import DataError, InputTypeError, LabelWarning, warn
 from .features import FeatureOptions, fit_features
 from .labels import indicator_matrix, normalize_label_lists
-from .model import Tagger, _check_texts
+from .model import Tagger
 from .passages import pool_scores
 from .text import Analyzer, TextOptions, ngrams
 from .thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
+from .validation import check_texts
 
 __all__ = ["OPTION_NAMES", "TrainOptions", "fit_tagger", "train"]
 
@@ -230,7 +231,7 @@ def fit_tagger(
     texts: Iterable[str], labels: Iterable[Any], options: TrainOptions, *, n_jobs: int | None = None
 ) -> Tagger:
     """Train a :class:`Tagger` with explicit :class:`TrainOptions` (see :func:`train`)."""
-    docs = _check_texts(texts, "train")
+    docs = check_texts(texts, "train")
     if not docs:
         raise DataError("no training documents: texts is empty")
     label_lists, _ = normalize_label_lists(labels, len(docs))

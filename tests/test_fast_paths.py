@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import greentag
 from greentag.features import TfidfFeatures
-from greentag.passages import split_passages
+from greentag.passages import pool_scores, split_passages
+from greentag.text import ngrams
 
 from .corpus import LABELS, TEXTS
 
@@ -148,19 +149,35 @@ def model(request: pytest.FixtureRequest) -> greentag.Tagger:
 def test_batch_scores_equal_single_scores_bit_for_bit(model: greentag.Tagger) -> None:
     batch = model.predict_proba(MORE_TEXTS)  # the batched path
     for row, text in enumerate(MORE_TEXTS):
-        logits, _ = model._logits(text)  # the one-document path
-        assert batch[row].tobytes() == greentag.model.expit(logits).tobytes(), text
+        alone = model.predict_proba([text])  # the one-document path
+        assert batch[row].tobytes() == alone[0].tobytes(), text
 
 
-def test_rows_by_term_ids_equal_rows_by_ngram_strings(model: greentag.Tagger) -> None:
-    n_features = model.features.n_features
-    for text in MORE_TEXTS:
-        rows, shared = model._rows(text)
-        if shared:  # the document row is its straddling bigrams plus every passage
-            rows = [rows[0] + [i for row in rows[1:] for i in row], *rows[1:]]
-        by_ids = [sorted(i for i in row if 0 <= i < n_features) for row in rows]
-        by_strings = [sorted(row) for row in model._rows_from_terms(text)]
-        assert by_ids == by_strings, text
+def reference_logits(model: greentag.Tagger, text: str) -> np.ndarray:
+    """The calibrated log-odds computed the plain way: n-gram strings, a sparse product, then Platt."""
+    ngram_range, (slope, offset) = model.text_options.ngram_range, model.calibration
+    passages = model.analyzer.passage_unigrams(text)
+
+    def linear(unigrams: list[str]) -> np.ndarray:
+        row = model.features.transform([ngrams(unigrams, ngram_range)])
+        calibrated: np.ndarray = slope * (np.asarray(row @ model.coef).ravel() + model.intercept) + offset
+        return calibrated
+
+    document = linear([term for passage in passages for term in passage])
+    if not model.features.transform([model.analyzer(text)]).nnz:
+        return linear([])  # no known term: the priors
+    if len(passages) > 1 and model.passage_weight > 0:
+        best = np.max([linear(passage) for passage in passages], axis=0)
+        document = pool_scores(document, best, model.passage_weight)
+    return document
+
+
+def test_scores_equal_the_plain_sparse_computation(model: greentag.Tagger) -> None:
+    # Chunk caches, term-id bigrams and the calibration folded into the
+    # weights change the order of float sums, not the result.
+    logits = model.decision_function(MORE_TEXTS)
+    for row, text in enumerate(MORE_TEXTS):
+        np.testing.assert_allclose(logits[row], reference_logits(model, text), rtol=1e-5, atol=1e-5, err_msg=text)
 
 
 @pytest.mark.parametrize(
@@ -182,12 +199,11 @@ def test_single_label_batch_decisions_equal_single_decisions() -> None:
         assert model.tag_many(MORE_TEXTS, **options) == [model.tag(t, **options) for t in MORE_TEXTS]  # type: ignore[arg-type]
 
 
-def test_pickled_model_leaves_its_chunk_cache_behind(model: greentag.Tagger) -> None:
-    model.tag_many(MORE_TEXTS)
-    # Trigram models go through the n-gram strings and never fill this cache.
-    assert bool(model._chunk_ids) is (model.text_options.ngram_range[1] <= 2)
+def test_pickled_model_leaves_its_caches_behind(model: greentag.Tagger) -> None:
+    fresh = len(pickle.dumps(model))
+    model.tag_many(MORE_TEXTS)  # fills the chunk and token caches
+    assert len(pickle.dumps(model)) == fresh
     clone = pickle.loads(pickle.dumps(model))
-    assert clone._chunk_ids == {}
     assert clone.tag_many(MORE_TEXTS) == model.tag_many(MORE_TEXTS)
 
 
@@ -200,5 +216,4 @@ def test_batched_bigram_lookup_equals_the_one_document_path_on_the_shipped_model
     sample = texts[::7]
     batch = model.predict_proba(sample)
     for row, text in enumerate(sample):
-        logits, _ = model._logits(text)
-        assert batch[row].tobytes() == greentag.model.expit(logits).tobytes(), text[:80]
+        assert batch[row].tobytes() == model.predict_proba([text])[0].tobytes(), text[:80]
