@@ -133,7 +133,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--no-at-least-one", action="store_true", help="allow documents with no tag even when scores are low"
     )
     p.add_argument("--seed", type=int, dest="random_state", help="random seed (default: 0)")
-    p.add_argument("--n-jobs", type=int, default=None, help="threads for training (-1: all cores)")
+    p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="worker processes for training's cross-validation fits; threads for --out-of-core SGD (-1: all cores)",
+    )
     p.add_argument("--out-of-core", action="store_true", help="stream the data in chunks (corpora larger than memory)")
     p.add_argument("--chunk-size", type=_positive_int, default=10_000, help="documents per chunk with --out-of-core")
 
@@ -407,7 +412,7 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     options = _train_options(args)
     if args.out_of_core:
         from .data import iter_dataset
-        from .out_of_core import train_out_of_core
+        from .training import train_out_of_core
 
         def records() -> Iterator[tuple[str, list[str]]]:
             return iter_dataset(
@@ -545,7 +550,7 @@ def main(
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (GreentagError, OSError, ValueError) as exc:
+    except (GreentagError, OSError) as exc:
         message = (
             str(exc) if not isinstance(exc, OSError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
         )

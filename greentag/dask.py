@@ -36,6 +36,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without dask
     raise ImportError('greentag.dask needs Dask: pip install "greentag[dask]"') from exc
 
+from .errors import InputTypeError, MissingColumnError
 from .model import DEFAULT_BATCH_SIZE, Tag, Tagger
 from .parallel import cached_model, model_handle
 from .validation import check_positive_int
@@ -110,7 +111,7 @@ def model_bytes(model: Tagger | str | os.PathLike[str] | None) -> tuple[Tagger, 
     if isinstance(model, (str, os.PathLike)):
         model = Tagger.load(model)
     if not isinstance(model, Tagger):
-        raise TypeError(f"model must be a Tagger, a model file path or None, got {type(model).__name__}")
+        raise InputTypeError(f"model must be a Tagger, a model file path or None, got {type(model).__name__}")
     # The saved copy the joblib workers use; its hash names the model everywhere.
     handle = model_handle(model)
     return model, ModelBytes(handle.key, Path(handle.path).read_bytes())
@@ -169,7 +170,7 @@ def tag_bag(
     [1, 1]
     """
     if not isinstance(bag, dask.bag.Bag):
-        raise TypeError(f"tag_bag expects a dask.bag.Bag, got {type(bag).__name__}")
+        raise InputTypeError(f"tag_bag expects a dask.bag.Bag, got {type(bag).__name__}")
     tagger, payload = model_bytes(model)
     options = _checked_options(tagger, threshold, top_k, at_least_one, batch_size)
     tagged: dask.bag.Bag = bag.map_partitions(_tag_partition, _model_node(payload), options)  # type: ignore[no-untyped-call]
@@ -263,9 +264,9 @@ def tag_dataframe(
     import dask.dataframe as dd
 
     if not isinstance(ddf, dd.DataFrame):
-        raise TypeError(f"tag_dataframe expects a dask.dataframe.DataFrame, got {type(ddf).__name__}")
+        raise InputTypeError(f"tag_dataframe expects a dask.dataframe.DataFrame, got {type(ddf).__name__}")
     if text_column not in ddf.columns:
-        raise KeyError(f"no column {text_column!r} in the frame; its columns are {list(ddf.columns)}")
+        raise MissingColumnError(f"no column {text_column!r} in the frame; its columns are {list(ddf.columns)}")
     tagger, payload = model_bytes(model)
     options: dict[str, Any] = _checked_options(tagger, threshold, top_k, None, batch_size)
     del options["at_least_one"]  # tag_frame follows the model's rule

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
-from .errors import DataError
+from .errors import DataError, OptionError
 
 __all__ = [
     "FORMATS",
@@ -319,7 +319,7 @@ def iter_dataset(
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r}") from None
+        raise OptionError(f"unknown encoding {encoding!r}") from None
     if fmt != "folder" and not p.exists():
         raise DataError("no such file", path=str(path))
     if fmt == "folder":

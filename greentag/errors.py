@@ -19,6 +19,7 @@ __all__ = [
     "GreentagWarning",
     "InputTypeError",
     "LabelWarning",
+    "MissingColumnError",
     "ModelError",
     "OptionError",
     "UnknownLabelError",
@@ -56,12 +57,18 @@ class UnknownOptionError(GreentagError, TypeError):
     """A keyword is not one of the options the function takes."""
 
 
-class UnknownLabelError(GreentagError, KeyError):
-    """A label is not one of the model's labels."""
-
+class _KeyMessage(KeyError):
     def __str__(self) -> str:
         # KeyError would print the message with quotes around it.
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownLabelError(GreentagError, _KeyMessage):
+    """A label is not one of the model's labels."""
+
+
+class MissingColumnError(GreentagError, _KeyMessage):
+    """A data frame has no column of the name asked for."""
 
 
 class GreentagWarning(UserWarning):

@@ -92,8 +92,8 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     random_state : int, default=0
         Seed of the inner fold split and the solver.
     n_jobs : int or None, default=None
-        Threads for the inner cross-validation fits (``-1``: every core). The
-        fitted model does not depend on it.
+        Worker processes for the inner cross-validation fits (``-1``: every
+        core). The fitted model does not depend on it.
 
     Attributes
     ----------
@@ -239,7 +239,7 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         options = {name: getattr(self, name) for name in OPTION_NAMES}
         if not multilabel:
             if self.multi_label is True:
-                raise ValueError(
+                raise DataError(
                     "multi_label=True needs y as a binary indicator matrix; got 1-D class labels "
                     "(use sklearn.preprocessing.MultiLabelBinarizer to build one)"
                 )

@@ -57,7 +57,8 @@ def f1_summary(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -
     dfp = (~y_true & y_pred).sum(axis=1).astype(np.float64)
     dfn = (y_true & ~y_pred).sum(axis=1).astype(np.float64)
     sp_, sr, sf = _prf(dtp, dfp, dfn)
-    # A document with no true and no predicted label is a perfect answer, as in scikit-learn.
+    # A document with no true and no predicted label is a right answer, so it counts 1, as with
+    # scikit-learn's zero_division=1; its default (and zero_division=0) would count it 0.
     nothing = (dtp + dfp + dfn) == 0
     sp_, sr, sf = (np.where(nothing, 1.0, v) for v in (sp_, sr, sf))
     n_docs = len(y_true)

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import DataError, ModelError, OptionError
+
 __all__ = ["FeatureOptions", "TfidfFeatures", "fit_features"]
 
 
@@ -52,11 +54,11 @@ class FeatureOptions:
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int or a float in [0, 1], got {value!r}")
+                raise OptionError(f"{name} must be a non-negative int or a float in [0, 1], got {value!r}")
             if isinstance(value, float) and value > 1:
-                raise ValueError(f"{name} as a float is a fraction of documents and must be <= 1, got {value!r}")
+                raise OptionError(f"{name} as a float is a fraction of documents and must be <= 1, got {value!r}")
         if self.max_features is not None and (not isinstance(self.max_features, int) or self.max_features < 1):
-            raise ValueError(f"max_features must be a positive int or None, got {self.max_features!r}")
+            raise OptionError(f"max_features must be a positive int or None, got {self.max_features!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the options as JSON-ready data."""
@@ -67,7 +69,7 @@ class FeatureOptions:
         """Build options from :meth:`to_dict` output."""
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown feature options: {sorted(unknown)}")
+            raise OptionError(f"unknown feature options: {sorted(unknown)}")
         return cls(**data)
 
 
@@ -89,7 +91,7 @@ class TfidfFeatures:
         self.idf = np.ascontiguousarray(idf, dtype=np.float32)
         self.sublinear_tf = sublinear_tf
         if len(self.vocabulary) != self.idf.shape[0]:
-            raise ValueError(f"vocabulary has {len(self.vocabulary)} terms but idf has {self.idf.shape[0]} weights")
+            raise ModelError(f"vocabulary has {len(self.vocabulary)} terms but idf has {self.idf.shape[0]} weights")
         self.index = {term: i for i, term in enumerate(self.vocabulary)}
         self._tables: tuple[dict[str, int], dict[tuple[int, int], int]] | None = None
 
@@ -269,16 +271,26 @@ def fit_features(docs_terms: Sequence[Sequence[str]], options: FeatureOptions) -
         counts = counter.fit_transform(docs_terms)
     except ValueError as exc:
         # scikit-learn words this for its own parameters; say it in ours.
-        raise ValueError(
+        raise DataError(
             f"no terms left after applying min_df={options.min_df!r} and max_df={options.max_df!r} "
             f"to {len(docs_terms)} documents; lower min_df or add data ({exc})"
         ) from None
     vocabulary = counter.get_feature_names_out().tolist()
     df = np.bincount(counts.indices, minlength=len(vocabulary))
-    n_docs = counts.shape[0]
-    # Smoothed IDF, as if one extra document contained every term once.
-    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-    return TfidfFeatures(vocabulary, idf.astype(np.float32), sublinear_tf=options.sublinear_tf)
+    return TfidfFeatures(vocabulary, smoothed_idf(df, counts.shape[0]), sublinear_tf=options.sublinear_tf)
+
+
+def smoothed_idf(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
+    """IDF as scikit-learn smooths it, as if one extra document held every term once; float32.
+
+    Examples
+    --------
+    >>> [round(float(v), 3) for v in smoothed_idf(np.array([1, 3]), 3)]
+    [1.693, 1.0]
+    """
+    df = np.asarray(document_frequency, dtype=np.float64)
+    idf: np.ndarray = (np.log((1.0 + n_documents) / (1.0 + df)) + 1.0).astype(np.float32)
+    return idf
 
 
 def _already_analysed(terms: Sequence[str]) -> Sequence[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .errors import InputTypeError
+from .errors import InputTypeError, MissingColumnError
 from .model import DEFAULT_BATCH_SIZE, Tagger
 
 try:
@@ -92,9 +92,9 @@ def tag_frame(
     """
     if not isinstance(df, pd.DataFrame):
         hint = f"; use series.to_frame({text_column!r})" if isinstance(df, pd.Series) else ""
-        raise TypeError(f"tag_frame expects a pandas DataFrame, got {type(df).__name__}{hint}")
+        raise InputTypeError(f"tag_frame expects a pandas DataFrame, got {type(df).__name__}{hint}")
     if text_column not in df.columns:
-        raise KeyError(f"no column {text_column!r} in the frame; its columns are {list(df.columns)}")
+        raise MissingColumnError(f"no column {text_column!r} in the frame; its columns are {list(df.columns)}")
     tagger = _resolve_model(model)
 
     cells = df[text_column].tolist()
@@ -138,7 +138,7 @@ def _resolve_model(model: Tagger | str | os.PathLike[str] | None) -> Tagger:
         return model
     if isinstance(model, (str, os.PathLike)):
         return Tagger.load(model)
-    raise TypeError(f"model must be a Tagger, a model file path or None, got {type(model).__name__}")
+    raise InputTypeError(f"model must be a Tagger, a model file path or None, got {type(model).__name__}")
 
 
 def _is_missing(value: object) -> bool:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .decision import TagOptions
+from .errors import OptionError
 from .results import Tag
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     if n_jobs is None:
         return 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a non-zero int or None (-1 for every core), got {n_jobs!r}")
+        raise OptionError(f"n_jobs must be a non-zero int or None (-1 for every core), got {n_jobs!r}")
     from joblib import effective_n_jobs
 
     return max(1, int(effective_n_jobs(int(n_jobs))))

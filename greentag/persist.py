@@ -368,9 +368,14 @@ def _check_array_header(data: bytes, array: str, dtype: np.dtype, shape: tuple[i
         elif version == (2, 0):
             found_shape, _, found_dtype = np.lib.format.read_array_header_2_0(stream)
         else:
-            raise ValueError(f"unsupported .npy format version {version}")
+            found_shape = ()
+            found_dtype = None
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
         raise ModelError(f"model file {name!r}: {array}.npy is not a plain numeric array ({exc})") from None
+    if found_dtype is None:
+        raise ModelError(
+            f"model file {name!r}: {array}.npy is not a plain numeric array (.npy format version {version})"
+        )
     if found_dtype != dtype:
         # Object arrays, which only unpickling could read, are refused here.
         raise ModelError(f"model file {name!r}: {array}.npy must hold {dtype}, got {found_dtype}")

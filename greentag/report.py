@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import warn
+from .errors import OptionError, warn
 from .evaluation import evaluate_tags
 from .labels import indicator_matrix, normalize_label_lists
 from .model import Tagger
@@ -97,7 +97,7 @@ def report_figures(model: Tagger, texts: Iterable[str], labels: Iterable[Any], *
     ['confusion', 'evaluation', 'f1_by_label', 'model', 'pr_curves', 'top_terms']
     """
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
-        raise ValueError(f"top_n must be a positive int, got {top_n!r}")
+        raise OptionError(f"top_n must be a positive int, got {top_n!r}")
     docs = check_texts(texts, "report_figures")
     truth, _ = normalize_label_lists(labels, len(docs))
     predicted = model.tag_many(docs)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any, Literal, cast
 
-from .errors import GreentagWarning, warn
+from .errors import GreentagWarning, OptionError, warn
 from .passages import split_passages
 
 __all__ = [
@@ -171,9 +171,9 @@ class TextOptions:
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first bad option."""
         if self.unicode_form not in ("NFKC", "NFC", "NFKD", "NFD", None):
-            raise ValueError(f"unicode_form must be 'NFKC', 'NFC', 'NFKD', 'NFD' or None, got {self.unicode_form!r}")
+            raise OptionError(f"unicode_form must be 'NFKC', 'NFC', 'NFKD', 'NFD' or None, got {self.unicode_form!r}")
         if isinstance(self.stop_words, str) and self.stop_words not in _STOP_WORD_SOURCES:
-            raise ValueError(
+            raise OptionError(
                 f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r}"
             )
         if not (
@@ -181,28 +181,28 @@ class TextOptions:
             or isinstance(self.stop_words, str)
             or (isinstance(self.stop_words, tuple) and all(isinstance(word, str) for word in self.stop_words))
         ):
-            raise ValueError(
+            raise OptionError(
                 f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {self.stop_words!r:.80}"
             )
         if self.stemmer not in (*_STEMMERS, None):
-            raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {self.stemmer!r}")
+            raise OptionError(f"stemmer must be one of {_STEMMERS} or None, got {self.stemmer!r}")
         for name in ("lowercase", "strip_html", "placeholders"):
             # A model file is untrusted: "no" would otherwise count as True.
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+                raise OptionError(f"{name} must be True or False, got {getattr(self, name)!r}")
         words = self.passage_min_words
         if words is not None and (isinstance(words, bool) or not isinstance(words, int) or words < 1):
-            raise ValueError(f"passage_min_words must be a positive int or None, got {words!r}")
+            raise OptionError(f"passage_min_words must be a positive int or None, got {words!r}")
         length = self.min_token_length
         if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-            raise ValueError(f"min_token_length must be a positive int, got {self.min_token_length!r}")
+            raise OptionError(f"min_token_length must be a positive int, got {self.min_token_length!r}")
         low, high = self.ngram_range if len(self.ngram_range) == 2 else (0, -1)
         if (
             isinstance(low, bool)
             or isinstance(high, bool)
             or not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3)
         ):
-            raise ValueError(
+            raise OptionError(
                 f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n <= 3, got {self.ngram_range!r}"
             )
 
@@ -224,7 +224,7 @@ class TextOptions:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown text options: {sorted(unknown)}")
+            raise OptionError(f"unknown text options: {sorted(unknown)}")
         data = dict(data)
         if isinstance(data.get("stop_words"), list):
             data["stop_words"] = tuple(data["stop_words"])
@@ -256,11 +256,13 @@ def resolve_stop_words(stop_words: str | Iterable[str] | None) -> frozenset[str]
         if stop_words == "nltk":
             words = _nltk_stop_words()
             if words is None:
-                raise ValueError("stop_words='nltk' needs NLTK's 'stopwords' data; install it or use 'english'")
+                raise OptionError("stop_words='nltk' needs NLTK's 'stopwords' data; install it or use 'english'")
             return words
         if stop_words == "english":
             return _nltk_stop_words() or _sklearn_stop_words()
-        raise ValueError(f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {stop_words!r}")
+        raise OptionError(
+            f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {stop_words!r}"
+        )
     return frozenset(str(word).lower() for word in stop_words)
 
 
@@ -372,7 +374,7 @@ def build_stemmer(name: str | None = "snowball") -> Callable[[str], str]:
 
         porter: Callable[[str], str] = PorterStemmer().stem
         return porter
-    raise ValueError(f"stemmer must be one of {_STEMMERS} or None, got {name!r}")
+    raise OptionError(f"stemmer must be one of {_STEMMERS} or None, got {name!r}")
 
 
 def _identity(token: str) -> str:

@@ -505,7 +505,7 @@ def test_cli_train_into_a_missing_folder_creates_nothing(tmp_path: Path) -> None
 
 
 def test_out_of_core_source_that_changes_between_readings(tmp_path: Path) -> None:
-    from greentag.out_of_core import train_out_of_core
+    from greentag.training import train_out_of_core
 
     spool = tmp_path / "spool"
     spool.mkdir()

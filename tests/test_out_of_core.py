@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 
 import greentag
-from greentag import out_of_core
 from greentag.cli import main
 from greentag.data import iter_dataset, read_dataset, write_dataset
 from greentag.features import FeatureOptions, fit_features
 from greentag.model import Tagger
-from greentag.out_of_core import train_out_of_core
 from greentag.text import Analyzer, TextOptions
-from greentag.training import data_fingerprint
+from greentag.training import data_fingerprint, out_of_core, train_out_of_core
 
 from .conftest import DATASETS, require_shared
 
@@ -158,17 +156,13 @@ def test_the_models_are_fitted_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch) -
     ids=["default", "min_df=1", "fractions", "max_df-count", "unigrams", "max_features"],
 )
 def test_the_vocabulary_pass_chooses_what_fit_features_chooses(options: dict[str, Any]) -> None:
+    streamed = train_out_of_core(lambda: iter(TRAIN), chunk_size=CHUNK, epochs=1, **options)
     text_keys = {"ngram_range"}
-    text_options = TextOptions(**{k: v for k, v in options.items() if k in text_keys}).resolved()
+    analyzer = Analyzer(TextOptions(**{k: v for k, v in options.items() if k in text_keys}).resolved())
     feature_options = FeatureOptions(**{k: v for k, v in options.items() if k not in text_keys})
-    analyzer = Analyzer(text_options)
-    counts = out_of_core._count_terms(
-        lambda: iter(TRAIN), analyzer, 1_000_000, need_totals=feature_options.max_features is not None
-    )
-    ours = out_of_core._choose_features(counts, feature_options)
     theirs = fit_features([analyzer(text) for text, _ in TRAIN], feature_options)
-    assert ours.vocabulary == theirs.vocabulary
-    assert (ours.idf == theirs.idf).all()
+    assert streamed.features.vocabulary == theirs.vocabulary
+    assert (streamed.features.idf == theirs.idf).all()
 
 
 def test_a_capped_term_table_drops_the_rarest_terms() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -78,9 +80,24 @@ def test_no_near_duplicates(records: list[dict[str, object]]) -> None:
     assert similarity[i, j] < 0.8, (records[i]["_where"], records[j]["_where"])
 
 
-def test_shipped_seed_files_are_the_ones_in_the_repository() -> None:
-    # The installed package carries a copy; in a checkout both paths are the same files.
-    repo_seeds = Path(__file__).resolve().parents[1] / "seeds"
-    if repo_seeds.is_dir() and repo_seeds != SEEDS:
-        for path in repo_seeds.glob("*.jsonl"):
-            assert (SEEDS / path.name).read_bytes() == path.read_bytes()
+def test_built_package_carries_the_seed_corpus_and_the_model(tmp_path: Path) -> None:
+    # A regular install reads seeds/ and models/ from inside the package (greentag/_data/);
+    # building the wheel's files here checks that setup.py copies exactly the repository's files.
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / "setup.py").is_file():
+        pytest.skip("not a source checkout")
+    build = subprocess.run(
+        [sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(tmp_path)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    data = tmp_path / "greentag" / "_data"
+    for folder, pattern in (("seeds", "*.jsonl"), ("seeds", "taxonomy.json"), ("models", "*.gtm")):
+        sources = sorted((repo / folder).glob(pattern))
+        assert sources, f"{folder}/{pattern} is empty"
+        for source in sources:
+            copy = data / folder / source.name
+            assert copy.is_file(), f"the built package lacks {folder}/{source.name}"
+            assert copy.read_bytes() == source.read_bytes(), f"{folder}/{source.name} differs in the built package"

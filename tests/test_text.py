@@ -94,7 +94,15 @@ def test_stop_words_sources() -> None:
     assert not {"interest", "mine", "mill", "system", "un"} & sklearn_words
     assert resolve_stop_words(None) == frozenset()
     assert resolve_stop_words(["The", "Of"]) == {"the", "of"}
-    assert resolve_stop_words("english") in (sklearn_words, resolve_stop_words("english"))
+
+    # "english" is NLTK's list where its data is installed, the built-in list where it is not.
+    try:
+        from nltk.corpus import stopwords
+
+        nltk_words: frozenset[str] | None = frozenset(stopwords.words("english"))
+    except LookupError:
+        nltk_words = None
+    assert resolve_stop_words("english") == (nltk_words if nltk_words is not None else sklearn_words)
 
 
 def test_english_stop_words_fall_back_without_nltk_data(monkeypatch: pytest.MonkeyPatch) -> None:
