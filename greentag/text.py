@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 
 from .errors import GreentagWarning, OptionError, warn
 from .passages import split_passages
+from .stemmers import porter_class, snowball_class
 
 __all__ = [
     "Analyzer",
@@ -364,15 +365,12 @@ def build_stemmer(name: str | None = "snowball") -> Callable[[str], str]:
     """
     if name is None:
         return _identity
+    # NLTK's own stemmers, loaded without NLTK's ~1 s package import (see stemmers.py).
     if name == "snowball":
-        from nltk.stem.snowball import SnowballStemmer
-
-        snowball: Callable[[str], str] = SnowballStemmer("english").stem
+        snowball: Callable[[str], str] = snowball_class()("english").stem
         return snowball
     if name == "porter":
-        from nltk.stem.porter import PorterStemmer
-
-        porter: Callable[[str], str] = PorterStemmer().stem
+        porter: Callable[[str], str] = porter_class()().stem
         return porter
     raise OptionError(f"stemmer must be one of {_STEMMERS} or None, got {name!r}")
 

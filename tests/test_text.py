@@ -225,3 +225,20 @@ def test_text_options_round_trip() -> None:
     assert options.stop_words == ("a", "b")
     with pytest.raises(ValueError, match="unknown text options"):
         TextOptions.from_dict({"colour": "green"})
+
+
+def test_stemmers_load_without_importing_nltk_and_stem_as_nltk_does() -> None:
+    import subprocess
+    import sys
+
+    words = ["added", "corridors", "organizers", "internationally", "running", "железнодорожные"]
+    script = (
+        "import sys; from greentag.text import build_stemmer; "
+        f"stems = [build_stemmer(n)(w) for n in ('snowball', 'porter') for w in {words!r}]; "
+        "print('nltk' in sys.modules, 'scipy.stats' in sys.modules); "
+        "from nltk.stem.snowball import SnowballStemmer; from nltk.stem.porter import PorterStemmer; "
+        f"print(stems == [SnowballStemmer('english').stem(w) for w in {words!r}] "
+        f"+ [PorterStemmer().stem(w) for w in {words!r}])"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "False", "True"], run.stderr
