@@ -50,6 +50,10 @@ setup(
         "joblib>=1.2",
         "nltk>=3.8",
         "tqdm>=4.60",
+        # Offline language detection (its model ships inside the package) and
+        # kept Russian and Chinese stop-word lists.
+        "py3langid>=0.3",
+        "stop-words>=2018.7.23",
     ],
     extras_require={
         "test": [
@@ -60,10 +64,16 @@ setup(
             "dask[bag,dataframe]>=2024.1",
             "distributed>=2024.1",
             "pyarrow>=14",
+            "jieba>=0.42",
+            "fastapi>=0.110",
+            "uvicorn>=0.51",
         ],
+        "chinese": ["jieba>=0.42"],
         "dask": ["dask[bag,dataframe]>=2024.1", "distributed>=2024.1", "pyarrow>=14"],
         "pandas": ["pandas>=1.5"],
         "report": ["matplotlib>=3.6"],
+        # uvicorn 0.51 replaces workers one at a time on SIGHUP, keeping the old one when the new cannot start.
+        "serve": ["fastapi>=0.110", "uvicorn>=0.51"],
         "bench": ["fasttext-numpy2-wheel>=0.9.2", "psutil>=5.9"],
         "dev": ["ruff>=0.6", "mypy>=1.10"],
     },

@@ -20,6 +20,7 @@ from ._version import __version__
 from .data import read_dataset
 from .default import load_default
 from .errors import DataError, GreentagError, GreentagWarning, InputTypeError, LabelWarning, ModelError
+from .language import LANGUAGES, detect_language
 from .model import Explanation, Tag, Tagger
 from .training import train
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .estimator import TopicTagger
 
 __all__ = [
+    "LANGUAGES",
     "DataError",
     "Explanation",
     "GreentagError",
@@ -40,6 +42,7 @@ __all__ = [
     "Tagger",
     "TopicTagger",
     "__version__",
+    "detect_language",
     "explain",
     "load",
     "load_default",
@@ -62,7 +65,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'greentag' has no attribute {name!r}")
 
 
-def tag(text: str, *, threshold: float | None = None, top_k: int | None = None) -> list[Tag]:
+def tag(text: str, *, threshold: float | None = None, top_k: int | None = None, lang: str | None = None) -> list[Tag]:
     """Tag one document with the default model; see :meth:`Tagger.tag`.
 
     Examples
@@ -73,7 +76,7 @@ def tag(text: str, *, threshold: float | None = None, top_k: int | None = None) 
     >>> 0.0 <= tags[0].score <= 1.0
     True
     """
-    return load_default().tag(text, threshold=threshold, top_k=top_k)
+    return load_default().tag(text, threshold=threshold, top_k=top_k, lang=lang)
 
 
 def tag_many(
@@ -81,6 +84,7 @@ def tag_many(
     *,
     threshold: float | None = None,
     top_k: int | None = None,
+    lang: str | None = None,
     n_jobs: int | None = None,
     batch_size: int = 1000,
 ) -> list[list[Tag]]:
@@ -93,7 +97,9 @@ def tag_many(
     >>> results == [tag(text) for text in texts]
     True
     """
-    return load_default().tag_many(texts, threshold=threshold, top_k=top_k, n_jobs=n_jobs, batch_size=batch_size)
+    return load_default().tag_many(
+        texts, threshold=threshold, top_k=top_k, lang=lang, n_jobs=n_jobs, batch_size=batch_size
+    )
 
 
 def tag_stream(
@@ -101,6 +107,7 @@ def tag_stream(
     *,
     threshold: float | None = None,
     top_k: int | None = None,
+    lang: str | None = None,
     n_jobs: int | None = None,
     batch_size: int = 1000,
 ) -> Iterator[list[Tag]]:
@@ -113,10 +120,12 @@ def tag_stream(
     >>> next(stream) == tag("Wind farm 0 feeds the power grid.")
     True
     """
-    return load_default().tag_stream(texts, threshold=threshold, top_k=top_k, n_jobs=n_jobs, batch_size=batch_size)
+    return load_default().tag_stream(
+        texts, threshold=threshold, top_k=top_k, lang=lang, n_jobs=n_jobs, batch_size=batch_size
+    )
 
 
-def explain(text: str, *, top_n: int = 10) -> list[Explanation]:
+def explain(text: str, *, top_n: int = 10, lang: str | None = None) -> list[Explanation]:
     """Explain each tag the default model gives ``text``; see :meth:`Tagger.explain`.
 
     Examples
@@ -125,7 +134,7 @@ def explain(text: str, *, top_n: int = 10) -> list[Explanation]:
     >>> explanation.label in load_default().labels
     True
     """
-    return load_default().explain(text, top_n=top_n)
+    return load_default().explain(text, top_n=top_n, lang=lang)
 
 
 def tag_frame(

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from ._version import __version__
 from .errors import GreentagError
+from .language import LANGUAGES
 from .model import Tag, Tagger
 
 __all__ = ["main"]
@@ -31,11 +32,12 @@ examples:
   cat article.txt | greentag tag - --top-k 3
   greentag tag --input articles.jsonl --output tags.jsonl --n-jobs -1
   greentag explain "Solar parks feed the new grid link"
-  greentag train seeds/ -o models/default.gtm --stop-words sklearn
+  greentag train seeds/ -o models/default.gtm --stop-words sklearn --threshold-range 0.3 0.9
   greentag train train.csv --text-field body --labels-field topics -o my.gtm
   greentag evaluate my.gtm test.jsonl
   greentag labels --model my.gtm
   greentag info my.gtm
+  greentag serve --model my.gtm --port 8000 --workers 2
 """
 
 
@@ -80,6 +82,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "jsonl"), default="text", help="output format (default: text)")
     p.add_argument("--threshold", type=_probability, help="one threshold for every label instead of the tuned ones")
     p.add_argument("--top-k", type=_positive_int, help="at most this many tags per document")
+    p.add_argument("--lang", choices=LANGUAGES, help="the documents' language (default: detected for each)")
     p.add_argument(
         "--input", metavar="FILE", help="stream many documents: JSONL, CSV/TSV or text (one per line); - is stdin"
     )
@@ -103,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help=model_help)
     p.add_argument("--label", help="explain this label instead of the document's tags")
     p.add_argument("--top-n", type=_positive_int, default=10, help="terms per label (default: 10)")
+    p.add_argument("--lang", choices=LANGUAGES, help="the documents' language (default: detected for each)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = commands.add_parser(
@@ -130,6 +134,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cv", type=int, help="cross-validation folds for calibration and thresholds (default: 5)")
     p.add_argument(
+        "--threshold-range",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        help="tuned thresholds are clipped into [LOW, HIGH] (default: 0.1 0.9)",
+    )
+    p.add_argument(
         "--no-at-least-one", action="store_true", help="allow documents with no tag even when scores are low"
     )
     p.add_argument("--seed", type=int, dest="random_state", help="random seed (default: 0)")
@@ -138,6 +149,11 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="worker processes for training's cross-validation fits; threads for --out-of-core SGD (-1: all cores)",
+    )
+    p.add_argument(
+        "--group-by-file",
+        action="store_true",
+        help="with a folder of data files: tune thresholds on files unlike those each fold fits on",
     )
     p.add_argument("--out-of-core", action="store_true", help="stream the data in chunks (corpora larger than memory)")
     p.add_argument("--chunk-size", type=_positive_int, default=10_000, help="documents per chunk with --out-of-core")
@@ -160,7 +176,46 @@ def _build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("info", help="describe a model file")
     p.add_argument("model", help="model file, or 'default'")
     p.add_argument("--format", choices=("text", "json"), default="text")
+
+    _add_serve_parser(commands)
     return parser
+
+
+SERVE_EXAMPLES = """\
+examples:
+  greentag serve                                   # the shipped model on http://127.0.0.1:8000
+  greentag serve --model my.gtm --host 0.0.0.0 --port 8080 --workers 4
+  GREENTAG_ADMIN_TOKEN=secret greentag serve --model my.gtm   # enables POST /admin/reload
+  curl -s localhost:8000/tag -H 'Content-Type: application/json' -d '{"text": "Solar parks feed the grid"}'
+
+Every setting can also come from an environment variable: GREENTAG_ and the
+flag's name in capitals (GREENTAG_MAX_TEXT_BYTES=2M); a flag wins.
+Send SIGHUP (or POST /admin/reload) to reload the model file without downtime.
+Needs the serve extra: pip install "greentag[serve]".
+"""
+
+
+def _add_serve_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve tagging over HTTP (needs greentag[serve])",
+        description="Serve the model over HTTP: POST /tag, /tag_many, /explain; GET /labels, /health, /metrics; docs at /docs.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--model", help="model file (default: the shipped default model)")
+    p.add_argument("--host", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=int, help="port (default: 8000)")
+    p.add_argument("--workers", type=_positive_int, help="worker processes sharing the port (default: 1)")
+    p.add_argument("--threads", type=_positive_int, help="requests tagged at once per worker (default: 2)")
+    p.add_argument("--max-text-bytes", metavar="SIZE", help="largest text in UTF-8 bytes, e.g. 1M (default: 1M)")
+    p.add_argument("--max-request-bytes", metavar="SIZE", help="largest request body, e.g. 10M (default: 10M)")
+    p.add_argument("--max-texts", type=_positive_int, help="most texts in one /tag_many request (default: 1000)")
+    p.add_argument("--body-timeout", type=float, help="seconds a client has to send its body (default: 30)")
+    p.add_argument("--keep-alive-timeout", type=float, help="seconds an idle connection stays open (default: 5)")
+    p.add_argument("--max-connections", type=_positive_int, help="connections per worker before 503 (default: 1000)")
+    p.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), help="(default: info)")
+    p.add_argument("--access-log", action="store_true", default=None, help="log every request")
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -211,7 +266,9 @@ def _cmd_tag(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
         raise _Usage("nothing to tag: give a text, a file, - for stdin, or --input FILE")
     model = _load_model(args.model)
     documents = [_read_one(arg, stdin) for arg in args.inputs]
-    results = model.tag_many([text for _, text in documents], threshold=args.threshold, top_k=args.top_k)
+    results = model.tag_many(
+        [text for _, text in documents], threshold=args.threshold, top_k=args.top_k, lang=args.lang
+    )
     if args.format == "json":
         payload = [
             {"source": source, "tags": _tags_json(tags)} for (source, _), tags in zip(documents, results, strict=True)
@@ -312,7 +369,12 @@ def _stream_tags(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
             yield text
 
     results = model.tag_stream(
-        texts(), threshold=args.threshold, top_k=args.top_k, n_jobs=args.n_jobs, batch_size=args.batch_size
+        texts(),
+        threshold=args.threshold,
+        top_k=args.top_k,
+        lang=args.lang,
+        n_jobs=args.n_jobs,
+        batch_size=args.batch_size,
     )
     sink = _JsonlSink(Path(args.output) if args.output and args.output != "-" else None, out)
     pending: list[str] = []
@@ -342,12 +404,15 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
     if args.label is not None and args.label not in model.labels:
         raise GreentagError(f"unknown label {args.label!r}; the model's labels are: {', '.join(model.labels)}")
     explanations = (
-        [model.explain(text, args.label, top_n=args.top_n)] if args.label else model.explain(text, top_n=args.top_n)
+        [model.explain(text, args.label, top_n=args.top_n, lang=args.lang)]
+        if args.label
+        else model.explain(text, top_n=args.top_n, lang=args.lang)
     )
     if args.format == "json":
         payload = [
             {
                 "label": e.label,
+                "lang": e.lang,
                 "score": round(e.score, 6),
                 "bias": round(e.bias, 6),
                 "terms": [[t, round(w, 6)] for t, w in e.terms],
@@ -360,7 +425,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
     if not explanations:
         out.write("(no tags)\n")
     for e in explanations:
-        out.write(f"{e.label} {e.score:.3f}\n")
+        out.write(f"{e.label} {e.score:.3f} (read as {e.lang})\n")
         for term, weight in e.terms:
             out.write(f"  {weight:+.3f}  {term}\n")
     return 0
@@ -386,6 +451,8 @@ def _train_options(args: argparse.Namespace) -> dict[str, Any]:
         options["class_weight"] = None if args.class_weight == "none" else args.class_weight
     if args.cv is not None:
         options["cv"] = args.cv
+    if args.threshold_range is not None:
+        options["threshold_range"] = tuple(args.threshold_range)
     if args.no_at_least_one:
         options["at_least_one"] = False
     if args.random_state is not None:
@@ -403,6 +470,14 @@ def _read_data(args: argparse.Namespace) -> tuple[list[str], list[list[str]]]:
         labels_field=args.labels_field,
         label_separator=args.label_separator,
     )
+
+
+def _read_langs(args: argparse.Namespace) -> list[str | None] | None:
+    """The ``lang`` field of each JSONL record, or ``None`` when no record has one (detect them all)."""
+    from .data import read_languages
+
+    langs = read_languages(args.data, format=args.data_format)
+    return langs if any(lang is not None for lang in langs) else None
 
 
 def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -426,7 +501,13 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
         model = train_out_of_core(records, chunk_size=args.chunk_size, n_jobs=args.n_jobs, **options)
     else:
         texts, labels = _read_data(args)
-        model = train(texts, labels, n_jobs=args.n_jobs, **options)
+        langs = _read_langs(args)
+        groups = None
+        if args.group_by_file:
+            from .data import record_sources
+
+            groups = record_sources(args.data, format=args.data_format)
+        model = train(texts, labels, langs=langs, groups=groups, n_jobs=args.n_jobs, **options)
     model.save(args.output)
     training = model.metadata.get("training", {})
     cv = training.get("cv_metrics") or {}
@@ -476,6 +557,40 @@ def _cmd_labels(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextI
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    import importlib.util
+
+    missing = [name for name in ("fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise GreentagError(
+            f"greentag serve needs the serve extra ({' and '.join(missing)} not installed): "
+            'pip install "greentag[serve]"'
+        )
+    from .serve.config import ServeConfig, parse_size
+
+    config = ServeConfig.from_env(
+        model=args.model,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        max_text_bytes=None if args.max_text_bytes is None else parse_size(args.max_text_bytes),
+        max_request_bytes=None if args.max_request_bytes is None else parse_size(args.max_request_bytes),
+        max_texts=args.max_texts,
+        body_timeout=args.body_timeout,
+        keep_alive_timeout=args.keep_alive_timeout,
+        max_connections=args.max_connections,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    if config.model_path is not None:
+        Tagger.load(config.model_path)  # a bad file fails here, in one line, before any worker starts
+    from .serve.runner import run
+
+    run(config)
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from .default import default_model_path
     from .persist import read_manifest
@@ -489,6 +604,8 @@ def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
         "format_version": manifest["format_version"],
         "greentag_version": manifest.get("greentag_version"),
         "labels": manifest["labels"],
+        # A model written before greentag read other languages is English only.
+        "languages": manifest.get("text_options", {}).get("languages", ["en"]),
         "n_features": manifest["n_features"],
         "n_documents": training.get("n_documents"),
         "data_sha256": training.get("data_sha256"),
@@ -504,6 +621,7 @@ def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
     out.write(f"trained on {info['n_documents']} documents (sha256 {str(info['data_sha256'])[:16]}...)\n")
     out.write(f"features   {info['n_features']:,}\n")
     out.write(f"labels     {len(info['labels'])}: {', '.join(info['labels'])}\n")
+    out.write(f"languages  {', '.join(info['languages'])}\n")
     cv = info["cv_metrics"]
     if cv:
         out.write(f"cv         micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}\n")
@@ -521,6 +639,7 @@ _COMMANDS = {
     "evaluate": _cmd_evaluate,
     "labels": _cmd_labels,
     "info": _cmd_info,
+    "serve": _cmd_serve,
 }
 
 

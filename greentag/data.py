@@ -43,6 +43,8 @@ __all__ = [
     "iter_dataset",
     "iter_documents",
     "read_dataset",
+    "read_languages",
+    "record_sources",
     "write_dataset",
 ]
 
@@ -408,6 +410,63 @@ def read_dataset(
         texts.append(text)
         labels.append(doc_labels)
     return texts, labels
+
+
+def read_languages(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    lang_field: str = "lang",
+    encoding: str = "utf-8",
+) -> list[str | None]:
+    """Return each record's language, in :func:`read_dataset`'s order; ``None`` where it has none.
+
+    Only JSONL records carry a language (a ``lang_field`` key); records of
+    other formats, and JSONL records without the key, get ``None``, which
+    training reads as "detect it".
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.jsonl"
+    >>> _ = path.write_text('{"text": "a", "labels": [], "lang": "ru"}\\n{"text": "b", "labels": []}\\n')
+    >>> read_languages(path)
+    ['ru', None]
+    """
+    p = Path(path)
+    fmt = format or detect_format(p)
+    if fmt == "folder" and p.is_dir() and _data_files(p):
+        return [
+            lang for file in _data_files(p) for lang in read_languages(file, lang_field=lang_field, encoding=encoding)
+        ]
+    if fmt != "jsonl":
+        return [None for _ in iter_dataset(p, format=fmt, encoding=encoding)]
+    langs: list[str | None] = []
+    for line_no, line in _lines(p, encoding):
+        if not line.strip():
+            continue
+        obj = _parse_json(line, str(p), line_no)
+        value = obj.get(lang_field) if isinstance(obj, dict) else None
+        if value is not None and not isinstance(value, str):
+            raise DataError(
+                f"field {lang_field!r} must be a language code string, got {value!r:.40}", path=str(p), line=line_no
+            )
+        langs.append(value)
+    return langs
+
+
+def record_sources(path: str | os.PathLike[str], *, format: str | None = None, encoding: str = "utf-8") -> list[str]:
+    """Return the name of the file each record comes from, in :func:`read_dataset`'s order.
+
+    For a folder of data files; a single file, or label folders, give one
+    name for every record. Training uses it to tune thresholds on files
+    unlike those it fitted on (``greentag train --group-by-file``).
+    """
+    p = Path(path)
+    fmt = format or detect_format(p)
+    if fmt == "folder" and p.is_dir() and _data_files(p):
+        return [file.name for file in _data_files(p) for _ in iter_dataset(file, encoding=encoding)]
+    return [p.name for _ in iter_dataset(p, format=fmt, encoding=encoding)]
 
 
 def write_dataset(

@@ -34,6 +34,9 @@ class TagOptions:
         Lowest best score at which the at-least-one rule applies.
     single_label : bool
         Keep only the best label (the model was trained on one label per document).
+    lang : str or None
+        The documents' language, which the scorer reads them in; ``None``
+        detects each document's own.
     """
 
     thresholds: np.ndarray
@@ -41,6 +44,7 @@ class TagOptions:
     at_least_one: bool = True
     fallback_floor: float = 0.0
     single_label: bool = False
+    lang: str | None = None
 
     @property
     def limit(self) -> int | None:

@@ -23,7 +23,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import DataError, LabelWarning, warn
+from .language import LANGUAGES
 from .model import Tagger
+from .text import DEFAULT_ACRONYMS
 from .training import OPTION_NAMES, TrainOptions, fit_tagger
 from .validation import check_texts
 
@@ -60,6 +62,17 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     passage_min_words : int or None, default=40
         Passages scored on their own are paragraphs merged until they have at
         least this many words; ``None`` scores whole documents only.
+    languages : tuple of str, default=("en", "ru", "zh", "kk")
+        Languages read, each word routed by its script (see
+        :class:`greentag.text.TextOptions`); ``("en",)`` reads every word as English.
+    acronyms : tuple of str or None, default=DEFAULT_ACRONYMS
+        Upper-case words kept as terms of their own ("IT" is not "it").
+    compounds : bool, default=True
+        Hyphenated words are terms of their own as well as their parts.
+    chinese : {"chars", "jieba"}, default="chars"
+        Han characters with their bigrams, or jieba's words.
+    kazakh : {"suffixes", "ngrams"}, default="suffixes"
+        Kazakh suffix stripper, or character 4-grams inside words.
     min_df : int or float, default=2
         Drop terms found in fewer documents (a count, or a fraction below 1).
     max_df : float or int, default=1.0
@@ -155,6 +168,11 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_token_length: int = 2,
         ngram_range: tuple[int, int] = (1, 2),
         passage_min_words: int | None = 40,
+        languages: tuple[str, ...] = LANGUAGES,
+        acronyms: tuple[str, ...] | None = DEFAULT_ACRONYMS,
+        compounds: bool = True,
+        chinese: str = "chars",
+        kazakh: str = "suffixes",
         min_df: int | float = 2,
         max_df: int | float = 1.0,
         max_features: int | None = None,
@@ -179,6 +197,11 @@ class TopicTagger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.min_token_length = min_token_length
         self.ngram_range = ngram_range
         self.passage_min_words = passage_min_words
+        self.languages = languages
+        self.acronyms = acronyms
+        self.compounds = compounds
+        self.chinese = chinese
+        self.kazakh = kazakh
         self.min_df = min_df
         self.max_df = max_df
         self.max_features = max_features

@@ -29,6 +29,7 @@ from scipy.special import expit
 from .decision import TagOptions, decide, decide_many
 from .errors import ModelError, UnknownLabelError
 from .features import TfidfFeatures
+from .language import check_language
 from .results import Explanation, Tag
 from .scoring import Scorer
 from .text import TextOptions
@@ -143,6 +144,24 @@ class Tagger:
         return list(self.labels_)
 
     @property
+    def languages(self) -> list[str]:
+        """The languages this model reads (ISO 639-1 codes), its first the default.
+
+        Examples
+        --------
+        >>> from greentag import load_default
+        >>> "en" in load_default().languages
+        True
+        """
+        return list(self.scorer.text_options.languages)
+
+    def language_of(self, text: str) -> str:
+        """Return the language the model would read ``text`` in (detected among :attr:`languages`)."""
+        check_text(text)
+        language: str = self.scorer.analyzer.language(text)
+        return language
+
+    @property
     def analyzer(self) -> Any:
         """The :class:`~greentag.text.Analyzer` that turns text into terms."""
         return self.scorer.analyzer
@@ -197,7 +216,12 @@ class Tagger:
 
     # --------------------------------------------------------------- deciding
     def tag_options(
-        self, *, threshold: float | None = None, top_k: int | None = None, at_least_one: bool | None = None
+        self,
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        at_least_one: bool | None = None,
+        lang: str | None = None,
     ) -> TagOptions:
         """Resolve one call's decision options against the model's own settings.
 
@@ -219,6 +243,7 @@ class Tagger:
             at_least_one=self.at_least_one if at_least_one is None else bool(at_least_one),
             fallback_floor=self.fallback_floor,
             single_label=self.single_label,
+            lang=None if lang is None else check_language(lang, self.languages),
         )
 
     def tag_batch(self, batch: Sequence[str], options: TagOptions) -> list[list[Tag]]:
@@ -235,7 +260,7 @@ class Tagger:
         >>> model.tag_batch(texts, model.tag_options()) == [model.tag(texts[0])]
         True
         """
-        logits, known = self.scorer.logits(batch)
+        logits, known = self.scorer.logits(batch, options.lang)
         return decide_many(expit(logits), known, self.labels_, options)
 
     # ----------------------------------------------------------------- public
@@ -246,6 +271,7 @@ class Tagger:
         threshold: float | None = None,
         top_k: int | None = None,
         at_least_one: bool | None = None,
+        lang: str | None = None,
     ) -> list[Tag]:
         """Tag one document.
 
@@ -260,6 +286,9 @@ class Tagger:
             Return at most this many tags.
         at_least_one : bool, optional
             Override the model's at-least-one rule for this call.
+        lang : str, optional
+            The document's language, one of :attr:`languages`; detected
+            when omitted (:func:`greentag.detect_language`).
 
         Returns
         -------
@@ -289,8 +318,8 @@ class Tagger:
         []
         """
         check_text(text)
-        options = self.tag_options(threshold=threshold, top_k=top_k, at_least_one=at_least_one)
-        logits, known = self.scorer.logits([text])
+        options = self.tag_options(threshold=threshold, top_k=top_k, at_least_one=at_least_one, lang=lang)
+        logits, known = self.scorer.logits([text], options.lang)
         return decide(expit(logits[0]), bool(known[0]), self.labels_, options)
 
     def tag_many(
@@ -300,6 +329,7 @@ class Tagger:
         threshold: float | None = None,
         top_k: int | None = None,
         at_least_one: bool | None = None,
+        lang: str | None = None,
         n_jobs: int | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> list[list[Tag]]:
@@ -309,8 +339,8 @@ class Tagger:
         ----------
         texts : iterable of str
             Documents: a list, a generator, any iterable (not a single str).
-        threshold, top_k, at_least_one
-            As in :meth:`tag`.
+        threshold, top_k, at_least_one, lang
+            As in :meth:`tag`; ``lang`` applies to every document.
         n_jobs : int, optional
             Worker processes (joblib); ``-1`` uses every core. ``None`` or 1
             tags in this process.
@@ -335,7 +365,13 @@ class Tagger:
         """
         return list(
             self.tag_stream(
-                texts, threshold=threshold, top_k=top_k, at_least_one=at_least_one, n_jobs=n_jobs, batch_size=batch_size
+                texts,
+                threshold=threshold,
+                top_k=top_k,
+                at_least_one=at_least_one,
+                lang=lang,
+                n_jobs=n_jobs,
+                batch_size=batch_size,
             )
         )
 
@@ -346,6 +382,7 @@ class Tagger:
         threshold: float | None = None,
         top_k: int | None = None,
         at_least_one: bool | None = None,
+        lang: str | None = None,
         n_jobs: int | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> Iterator[list[Tag]]:
@@ -367,7 +404,7 @@ class Tagger:
         """
         iterator = iter_texts(texts, "tag_stream", hint="; use tag() for one document")
         check_positive_int("batch_size", batch_size)
-        options = self.tag_options(threshold=threshold, top_k=top_k, at_least_one=at_least_one)
+        options = self.tag_options(threshold=threshold, top_k=top_k, at_least_one=at_least_one, lang=lang)
         from .parallel import resolve_n_jobs, tag_batches_in_parallel
 
         workers = resolve_n_jobs(n_jobs)
@@ -379,15 +416,21 @@ class Tagger:
         batches = checked_batches(iterator, batch_size)
         if workers == 1:
             return (tags for batch in batches for tags in self.tag_batch(batch, options))
-        results = tag_batches_in_parallel(self, batches, options, n_jobs=workers)
+        # The amount of text, not of documents, says whether starting workers pays.
+        size = sum(len(t) for t in texts if isinstance(t, str)) if isinstance(texts, Sized) else None
+        results = tag_batches_in_parallel(self, batches, options, n_jobs=workers, n_characters=size)
         return (tags for result in results for tags in result)
 
     @overload
-    def explain(self, text: str, label: str, *, top_n: int = ...) -> Explanation: ...
+    def explain(self, text: str, label: str, *, top_n: int = ..., lang: str | None = ...) -> Explanation: ...
     @overload
-    def explain(self, text: str, label: None = ..., *, top_n: int = ...) -> list[Explanation]: ...
+    def explain(
+        self, text: str, label: None = ..., *, top_n: int = ..., lang: str | None = ...
+    ) -> list[Explanation]: ...
 
-    def explain(self, text: str, label: str | None = None, *, top_n: int = 10) -> Explanation | list[Explanation]:
+    def explain(
+        self, text: str, label: str | None = None, *, top_n: int = 10, lang: str | None = None
+    ) -> Explanation | list[Explanation]:
         """Show which terms of ``text`` drove a label's score.
 
         Parameters
@@ -400,6 +443,8 @@ class Tagger:
         top_n : int, default=10
             Number of terms to report per label (those with the largest
             absolute contribution).
+        lang : str, optional
+            As in :meth:`tag`; the explanation says which language was used.
 
         Returns
         -------
@@ -424,17 +469,18 @@ class Tagger:
         check_positive_int("top_n", top_n)
         if label is not None and label not in self.labels_:
             raise UnknownLabelError(f"unknown label {label!r}; the model's labels are {self.labels_}")
-        logits, _ = self.scorer.logits([text])
+        used = self.scorer.analyzer.language(text, None if lang is None else check_language(lang, self.languages))
+        logits, _ = self.scorer.logits([text], used)
         probs = expit(logits[0])
 
         def one(j: int) -> Explanation:
-            terms = self.scorer.contributions(text, j)[:top_n]
+            terms = self.scorer.contributions(text, j, used)[:top_n]
             terms.sort(key=lambda item: -item[1])
-            return Explanation(self.labels_[j], float(probs[j]), terms, float(self.scorer.bias[j]))
+            return Explanation(self.labels_[j], float(probs[j]), terms, float(self.scorer.bias[j]), used)
 
         if label is not None:
             return one(self.labels_.index(label))
-        return [one(self.labels_.index(tag.label)) for tag in self.tag(text)]
+        return [one(self.labels_.index(tag.label)) for tag in self.tag(text, lang=used)]
 
     def evaluate(self, texts: Iterable[str], labels: Iterable[Any]) -> dict[str, Any]:
         """Compare the model's tags with true labels.

@@ -14,6 +14,13 @@ are in flight: a new batch is read from the input only when the consumer has
 taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
 batch whenever one completes, whether or not the consumer keeps up, so a slow
 consumer would let results pile up; this window is what keeps memory flat.
+
+Starting workers takes a few tenths of a second (a Python process, greentag's
+imports, the model load), which a first call pays. Two rules keep that call
+from being slower than one core: a batch too small to pay for starting the
+pool is tagged in the caller (:func:`worth_starting_workers`), and until the
+first worker has loaded the model, the caller tags the batches itself, so the
+work goes on from the first millisecond and the workers join in when ready.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 import weakref
 from collections import Counter, OrderedDict, deque
@@ -58,6 +66,16 @@ _handles_lock = threading.Lock()
 _temp_root: Path | None = None
 _pools: dict[int, Any] = {}
 _pools_lock = threading.Lock()
+_pool_last_used: dict[int, float] = {}
+# Text of earlier calls that asked for workers and were tagged here instead.
+_declined_characters: Counter[int] = Counter()
+# Below this much text a cold start of the workers costs more than it saves.
+# Measured on 2 cores with the default model: a worker answers its first ping
+# after about 0.7 s (Python, imports, the model), and then tags its first
+# batches slowly while its term caches fill; the caller meanwhile tags alone
+# on a shared machine. Break-even came at about 15,000 Reuters articles of
+# about 800 characters; this is a little above it.
+COLD_START_MIN_CHARACTERS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -208,9 +226,43 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     return max(1, int(effective_n_jobs(int(n_jobs))))
 
 
+def worth_starting_workers(workers: int, n_characters: int | None) -> bool:
+    """Whether a job of ``n_characters`` of text (``None``: unknown, a stream) pays for ``workers`` processes.
+
+    A pool used in the last few minutes is warm and worth it for any job the
+    caller splits in two batches or more; a cold one only for
+    :data:`COLD_START_MIN_CHARACTERS` or more, counting the text of earlier
+    calls that asked for workers and were tagged in this process instead: a
+    program that keeps asking gets its pool, and keeps it.
+
+    Examples
+    --------
+    >>> worth_starting_workers(1, 10**9), worth_starting_workers(2, None)
+    (False, True)
+    """
+    if workers <= 1:
+        return False
+    if n_characters is None:
+        return True
+    last = _pool_last_used.get(workers)
+    warm = last is not None and time.monotonic() - last < _IDLE_WORKER_TIMEOUT / 2
+    return warm or n_characters + _declined_characters[workers] >= COLD_START_MIN_CHARACTERS
+
+
 def _tag_in_worker(handle: ModelHandle, batch: list[str], options: TagOptions) -> list[list[Tag]]:
     model = cached_model(handle.key, lambda: handle.model_class.load(handle.path))
     return model.tag_batch(batch, options)
+
+
+def _load_in_worker(handle: ModelHandle) -> int:
+    cached_model(handle.key, lambda: handle.model_class.load(handle.path))
+    return os.getpid()
+
+
+def _done(result: list[list[Tag]]) -> Future[list[list[Tag]]]:
+    future: Future[list[list[Tag]]] = Future()
+    future.set_result(result)
+    return future
 
 
 def _executor(workers: int) -> Any:
@@ -231,7 +283,12 @@ def _executor(workers: int) -> Any:
 
 
 def tag_batches_in_parallel(
-    model: Tagger, batches: Iterable[list[str]], options: TagOptions, *, n_jobs: int | None
+    model: Tagger,
+    batches: Iterable[list[str]],
+    options: TagOptions,
+    *,
+    n_jobs: int | None,
+    n_characters: int | None = None,
 ) -> Iterator[list[list[Tag]]]:
     """Yield each batch's tags, in input order, computed by worker processes.
 
@@ -245,6 +302,9 @@ def tag_batches_in_parallel(
         Resolved decision options, from :meth:`Tagger.tag_options`.
     n_jobs : int or None
         Worker processes, as in :func:`resolve_n_jobs`.
+    n_characters : int, optional
+        How much text the batches hold, when known: a small job is tagged
+        in this process (see :func:`worth_starting_workers`).
 
     Yields
     ------
@@ -254,22 +314,32 @@ def tag_batches_in_parallel(
     workers = resolve_n_jobs(n_jobs)
     source = iter(batches)
     head = list(islice(source, 2))
-    if workers == 1 or len(head) < 2:
-        # One batch, or one worker: starting processes would cost more than it saves.
+    if len(head) < 2 or not worth_starting_workers(workers, n_characters):
+        # One batch, one worker or a small job: starting processes would cost more than it saves.
+        if workers > 1 and n_characters:
+            _declined_characters[workers] += n_characters
         for batch in chain(head, source):
             yield model.tag_batch(batch, options)
         return
     handle = model_handle(model)
     executor = _executor(workers)
+    # Each worker answers a ping once it has loaded the model. Until one has,
+    # this process tags the batches itself, so the start-up costs no time.
+    pings = [executor.submit(_load_in_worker, handle) for _ in range(workers)]
     window: deque[Future[list[list[Tag]]]] = deque()
     try:
         for batch in chain(head, source):
-            window.append(executor.submit(_tag_in_worker, handle, batch, options))
+            if pings and not any(ping.done() for ping in pings):
+                window.append(_done(model.tag_batch(batch, options)))
+            else:
+                pings = []
+                window.append(executor.submit(_tag_in_worker, handle, batch, options))
             if len(window) >= 2 * workers:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
     finally:
+        _pool_last_used[workers] = time.monotonic()
         # The consumer stopped early, or a batch failed: drop queued work.
         for future in window:
             future.cancel()

@@ -31,9 +31,12 @@ class Explanation:
         they were written in the document ("electric buses"), not as stems.
     bias : float
         The label's log-odds for a document with no known terms.
+    lang : str
+        The language the document was read in (detected, or the one given).
     """
 
     label: str
     score: float
     terms: list[tuple[str, float]] = field(default_factory=list)
     bias: float = 0.0
+    lang: str = "en"

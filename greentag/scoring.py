@@ -86,7 +86,8 @@ class Scorer:
         # Built here, so that loading a model pays for them rather than its first document.
         self._ids_of_terms, self._pairs = features.ngram_tables()
         self._pair_table = PairTable(self._pairs, len(self._ids_of_terms))
-        self._chunk_ids: dict[str, tuple[int, ...]] = {}
+        # Chunk -> term ids, per document language (a Cyrillic word's stem depends on it).
+        self._chunk_ids: dict[str, dict[str, tuple[int, ...]]] = {lang: {} for lang in text_options.languages}
         # sigmoid(a * (xW + c) + b) == sigmoid(x (aW) + (ac + b)): one product instead of two steps.
         slope, offset = np.asarray(calibration, dtype=np.float64)
         self.weights = np.ascontiguousarray(np.asarray(coef, dtype=np.float32) * slope.astype(np.float32))
@@ -99,16 +100,19 @@ class Scorer:
 
     def __getstate__(self) -> dict[str, Any]:
         # The chunk cache refills itself; a pickled scorer need not carry it.
-        return {**self.__dict__, "_chunk_ids": {}}
+        return {**self.__dict__, "_chunk_ids": {lang: {} for lang in self.text_options.languages}}
 
     # ---------------------------------------------------------------- public
-    def logits(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, texts: Sequence[str], lang: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return the calibrated log-odds of every label and a known-term mask.
 
         Parameters
         ----------
         texts : sequence of str
             Documents, already checked to be str.
+        lang : str, optional
+            The documents' language, one of the model's languages; each
+            document's own is detected when omitted.
 
         Returns
         -------
@@ -118,8 +122,9 @@ class Scorer:
             Whether the document had any term the model knows; a document
             without one scores the labels' priors (:attr:`bias`).
         """
+        language = self.analyzer.language
         if len(texts) == 1:
-            one, any_known = self._one(texts[0])
+            one, any_known = self._one(texts[0], language(texts[0], lang))
             return one[None, :], np.array([any_known])
         logits = np.empty((len(texts), self.n_labels), dtype=np.float32)
         known = np.zeros(len(texts), dtype=bool)
@@ -127,13 +132,13 @@ class Scorer:
         for start in range(0, len(texts), _SCORE_CHUNK):
             chunk = texts[start : start + _SCORE_CHUNK]
             if bigrams_at_most:
-                scored = self._logits_of_term_rows([self._term_rows(text) for text in chunk])
+                scored = self._logits_of_term_rows([self._term_rows(text, language(text, lang)) for text in chunk])
             else:
-                scored = self._logits_of_rows([self._rows(text) for text in chunk])
+                scored = self._logits_of_rows([self._rows(text, language(text, lang)) for text in chunk])
             logits[start : start + len(chunk)], known[start : start + len(chunk)] = scored
         return logits, known
 
-    def contributions(self, text: str, label: int) -> list[tuple[str, float]]:
+    def contributions(self, text: str, label: int, lang: str | None = None) -> list[tuple[str, float]]:
         """Each term's share of one label's log-odds, largest in absolute value first.
 
         The shares and :attr:`bias` add up to the label's log-odds. When the
@@ -148,8 +153,11 @@ class Scorer:
             The document.
         label : int
             The label's column.
+        lang : str, optional
+            The document's language; detected when omitted.
         """
-        passages = self.analyzer.passage_unigrams(text)
+        lang = self.analyzer.language(text, lang)
+        passages = self.analyzer.passage_unigrams(text, lang)
         idx, values = self._vector([term for passage in passages for term in passage])
         shares = dict(zip(idx.tolist(), (values * self.weights[idx, label]).tolist(), strict=True))
         if len(passages) > 1 and self.passage_weight > 0 and idx.size:
@@ -162,14 +170,14 @@ class Scorer:
                 shares = {i: (1 - w) * c for i, c in shares.items()}
                 for i, c in zip(p_idx.tolist(), (p_values * self.weights[p_idx, label]).tolist(), strict=True):
                     shares[i] = shares.get(i, 0.0) + w * c
-        forms = self.analyzer.surface_forms(text)
+        forms = self.analyzer.surface_forms(text, lang)
         vocabulary = self.features.vocabulary
         ranked = sorted(shares.items(), key=lambda item: -abs(item[1]))
         return [(_surface(vocabulary[i], forms), float(c)) for i, c in ranked]
 
     # ------------------------------------------------------- one document
-    def _one(self, text: str) -> tuple[np.ndarray, bool]:
-        rows, shared = self._rows(text)
+    def _one(self, text: str, lang: str) -> tuple[np.ndarray, bool]:
+        rows, shared = self._rows(text, lang)
         if len(rows) == 1:
             # A single vector: the direct path is cheaper than the batched one, and gives the same floats.
             idx, values = self.features.transform_indices(rows[0])
@@ -179,7 +187,7 @@ class Scorer:
         logits, known = self._logits_of_rows([(rows, shared)])
         return logits[0], bool(known[0])
 
-    def _rows(self, text: str) -> _Rows:
+    def _rows(self, text: str, lang: str) -> _Rows:
         """Feature indices of the term occurrences of the document, then of each passage if pooled.
 
         ``rows[0]`` holds the document's occurrences and ``rows[1:]`` those of
@@ -192,8 +200,8 @@ class Scorer:
         """
         high = self.text_options.ngram_range[1]
         if high > 2:
-            return self._rows_from_terms(text), False
-        passages = [self._term_ids(chunks) for chunks in self.analyzer.passage_chunks(text)]
+            return self._rows_from_terms(text, lang), False
+        passages = [self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)]
         if len(passages) == 1:
             return [self._ngram_ids(passages[0])], False
         if not self.passage_weight > 0:
@@ -210,13 +218,13 @@ class Scorer:
                 previous = passage[-1]
         return [straddling, *(self._ngram_ids(passage) for passage in passages)], True
 
-    def _term_ids(self, chunks: list[str]) -> list[int]:
+    def _term_ids(self, chunks: list[str], lang: str) -> list[int]:
         """The id of every term of ``chunks``, in order; -1 for a term no feature uses.
 
         Terms are looked up by whitespace chunk, so a document that repeats
         known words builds no strings beyond splitting its text.
         """
-        cache = self._chunk_ids
+        cache = self._chunk_ids[lang]
         if len(cache) > self.analyzer.cache_size:
             cache.clear()
         ids: list[int] = []
@@ -232,7 +240,7 @@ class Scorer:
             except KeyError as missing:
                 chunk = missing.args[0]
             term_id = self._ids_of_terms.get
-            found = tuple([term_id(term, -1) for term in self.analyzer.chunk_terms(chunk)])
+            found = tuple([term_id(term, -1) for term in self.analyzer.chunk_terms(chunk, lang)])
             if len(chunk) <= MAX_CACHED_LENGTH:
                 cache[chunk] = found
             ids += found
@@ -245,10 +253,10 @@ class Scorer:
             out.extend(map(self._pairs.get, pairwise(ids), repeat(-1)))
         return out
 
-    def _rows_from_terms(self, text: str) -> list[list[int]]:
+    def _rows_from_terms(self, text: str, lang: str) -> list[list[int]]:
         """:meth:`_rows` for any ``ngram_range``, through the n-gram strings."""
         features, ngram_range = self.features, self.text_options.ngram_range
-        passages = self.analyzer.passage_unigrams(text)
+        passages = self.analyzer.passage_unigrams(text, lang)
         if len(passages) == 1:
             return [features.indices(ngrams(passages[0], ngram_range))]
         flat = [term for passage in passages for term in passage]
@@ -258,7 +266,7 @@ class Scorer:
         return [document, *(features.indices(ngrams(passage, ngram_range)) for passage in passages)]
 
     # -------------------------------------------------------------- batches
-    def _term_rows(self, text: str) -> list[list[int]]:
+    def _term_rows(self, text: str, lang: str) -> list[list[int]]:
         """Term ids of the whole document, then of each passage when passages are pooled.
 
         The batched counterpart of :meth:`_rows` for ``ngram_range`` up to
@@ -266,7 +274,7 @@ class Scorer:
         :meth:`_logits_of_term_rows`. The document's row is its passages' ids
         end to end, so its bigrams include those that straddle two passages.
         """
-        passages = [self._term_ids(chunks) for chunks in self.analyzer.passage_chunks(text)]
+        passages = [self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)]
         if len(passages) == 1:
             return passages
         document = [i for passage in passages for i in passage]

@@ -17,7 +17,10 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any, Literal, cast
 
+from . import kazakh
+from .chinese import HAN_RUN, SEGMENTERS, build_segmenter
 from .errors import GreentagWarning, OptionError, warn
+from .language import LANGUAGES, detect_language
 from .passages import split_passages
 from .stemmers import porter_class, snowball_class
 
@@ -114,6 +117,19 @@ _STOP_WORD_SOURCES = ("english", "nltk", "sklearn")
 # otherwise keep up to cache_size megabytes alive. Real words are far shorter.
 MAX_CACHED_LENGTH = 64
 _STEMMERS = ("snowball", "porter")
+_KAZAKH_STEMMERS = ("suffixes", "ngrams")
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_KAZAKH_LETTERS_RE = re.compile(r"[әғқңөұүһі]")
+_COMPOUND_RE = re.compile(r"\w+(?:-\w+)+")
+
+#: Acronyms kept apart from the words they spell in lower case ("IT" is not
+#: the stop word "it", "US" not "us"); they become terms such as ``_it``.
+DEFAULT_ACRONYMS: tuple[str, ...] = (
+    "AI", "EV", "EVs", "GDP", "ICT", "IT", "LNG", "US", "ВВП", "ИИ", "ИТ", "ЖИ", "СПГ", "ЖІӨ",
+)  # fmt: skip
+
+# What a model file written before an option existed meant by its absence.
+_LEGACY_TEXT_OPTIONS: dict[str, Any] = {"languages": ("en",), "acronyms": None, "compounds": False}
 
 
 @dataclass(frozen=True)
@@ -150,6 +166,22 @@ class TextOptions:
         Passages scored on their own are paragraphs merged until they have
         at least this many words (see :mod:`greentag.passages`); ``None``
         scores whole documents only.
+    languages : tuple of str, default=("en", "ru", "zh", "kk")
+        The languages read (see :mod:`greentag.language`). Latin words take
+        the English pipeline, Han characters the Chinese one, and Cyrillic
+        words NLTK's Snowball Russian stemmer or the Kazakh suffix stripper,
+        by the document's language. ``("en",)`` is the English-only
+        pipeline of greentag 0.1 (every word as an English word).
+    acronyms : tuple of str or None, default=DEFAULT_ACRONYMS
+        Upper-case words kept as their own terms before lowercasing.
+    compounds : bool, default=True
+        A hyphenated word ("e-government") is a term of its own as well as
+        its parts.
+    chinese : {"chars", "jieba"}, default="chars"
+        How runs of Han characters become terms (see :mod:`greentag.chinese`).
+    kazakh : {"suffixes", "ngrams"}, default="suffixes"
+        Kazakh words are stemmed by :func:`greentag.kazakh.stem` or split
+        into character 4-grams.
     """
 
     unicode_form: str | None = "NFKC"
@@ -161,13 +193,27 @@ class TextOptions:
     min_token_length: int = 2
     ngram_range: tuple[int, int] = field(default=(1, 2))
     passage_min_words: int | None = 40
+    languages: tuple[str, ...] = LANGUAGES
+    acronyms: tuple[str, ...] | None = DEFAULT_ACRONYMS
+    compounds: bool = True
+    chinese: str = "chars"
+    kazakh: str = "suffixes"
 
     def __post_init__(self) -> None:
         # Lists become tuples so options stay hashable and comparable.
         if isinstance(self.stop_words, (list, set, frozenset)):
             object.__setattr__(self, "stop_words", tuple(sorted(self.stop_words, key=str)))
         object.__setattr__(self, "ngram_range", tuple(self.ngram_range))
+        for name in ("languages", "acronyms"):
+            value = getattr(self, name)
+            if isinstance(value, (list, set, frozenset)):
+                object.__setattr__(self, name, tuple(value))
         self.validate()
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether words are routed by script (anything but the English-only pipeline)."""
+        return self.languages != ("en",)
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first bad option."""
@@ -187,7 +233,23 @@ class TextOptions:
             )
         if self.stemmer not in (*_STEMMERS, None):
             raise OptionError(f"stemmer must be one of {_STEMMERS} or None, got {self.stemmer!r}")
-        for name in ("lowercase", "strip_html", "placeholders"):
+        languages = self.languages
+        if (
+            not isinstance(languages, tuple)
+            or not languages
+            or len(set(languages)) != len(languages)
+            or not set(languages) <= set(LANGUAGES)
+        ):
+            raise OptionError(f"languages must be distinct codes among {LANGUAGES}, got {languages!r}")
+        if self.acronyms is not None and not (
+            isinstance(self.acronyms, tuple) and all(isinstance(a, str) and a.isalpha() for a in self.acronyms)
+        ):
+            raise OptionError(f"acronyms must be a list of words or None, got {self.acronyms!r:.80}")
+        if self.chinese not in SEGMENTERS:
+            raise OptionError(f"chinese must be one of {SEGMENTERS}, got {self.chinese!r}")
+        if self.kazakh not in _KAZAKH_STEMMERS:
+            raise OptionError(f"kazakh must be one of {_KAZAKH_STEMMERS}, got {self.kazakh!r}")
+        for name in ("lowercase", "strip_html", "placeholders", "compounds"):
             # A model file is untrusted: "no" would otherwise count as True.
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -209,24 +271,36 @@ class TextOptions:
 
     def resolved(self) -> TextOptions:
         """Return a copy whose ``stop_words`` is the explicit word list."""
-        return TextOptions(**{**asdict(self), "stop_words": tuple(sorted(resolve_stop_words(self.stop_words)))})
+        words = resolve_stop_words(self.stop_words, self.languages)
+        return TextOptions(**{**asdict(self), "stop_words": tuple(sorted(words))})
 
     def to_dict(self) -> dict[str, Any]:
         """Return the options as JSON-ready data."""
         data = asdict(self)
         data["ngram_range"] = list(self.ngram_range)
+        data["languages"] = list(self.languages)
         if isinstance(self.stop_words, tuple):
             data["stop_words"] = list(self.stop_words)
+        if isinstance(self.acronyms, tuple):
+            data["acronyms"] = list(self.acronyms)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TextOptions:
-        """Build options from :meth:`to_dict` output, ignoring nothing silently."""
+        """Build options from :meth:`to_dict` output, ignoring nothing silently.
+
+        An option missing from ``data`` takes the value that data written
+        before the option existed meant (English only, no acronyms, no
+        compounds), so an old model file reads its text exactly as before.
+        """
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise OptionError(f"unknown text options: {sorted(unknown)}")
-        data = dict(data)
+        data = {**_LEGACY_TEXT_OPTIONS, **data}
+        for name in ("languages", "acronyms"):
+            if isinstance(data.get(name), list):
+                data[name] = tuple(data[name])
         if isinstance(data.get("stop_words"), list):
             data["stop_words"] = tuple(data["stop_words"])
         if "ngram_range" in data:
@@ -234,11 +308,14 @@ class TextOptions:
         return cls(**data)
 
 
-def resolve_stop_words(stop_words: str | Iterable[str] | None) -> frozenset[str]:
+def resolve_stop_words(stop_words: str | Iterable[str] | None, languages: Sequence[str] = ("en",)) -> frozenset[str]:
     """Return the stop-word set for a ``stop_words`` option.
 
     ``"english"`` prefers NLTK's list and falls back to the built-in one when
-    NLTK's data is not installed; nothing is ever downloaded.
+    NLTK's data is not installed; nothing is ever downloaded. A named source
+    also brings the function words of the other ``languages``: Russian and
+    Chinese from the ``stop-words`` package, Kazakh from
+    :data:`greentag.kazakh.STOP_WORDS`. A list gives every word itself.
 
     Examples
     --------
@@ -252,19 +329,36 @@ def resolve_stop_words(stop_words: str | Iterable[str] | None) -> frozenset[str]
     if stop_words is None:
         return frozenset()
     if isinstance(stop_words, str):
-        if stop_words == "sklearn":
-            return _sklearn_stop_words()
-        if stop_words == "nltk":
-            words = _nltk_stop_words()
-            if words is None:
-                raise OptionError("stop_words='nltk' needs NLTK's 'stopwords' data; install it or use 'english'")
-            return words
-        if stop_words == "english":
-            return _nltk_stop_words() or _sklearn_stop_words()
-        raise OptionError(
-            f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {stop_words!r}"
-        )
+        return _english_stop_words(stop_words) | _other_stop_words(languages)
     return frozenset(str(word).lower() for word in stop_words)
+
+
+def _english_stop_words(stop_words: str) -> frozenset[str]:
+    if stop_words == "sklearn":
+        return _sklearn_stop_words()
+    if stop_words == "nltk":
+        words = _nltk_stop_words()
+        if words is None:
+            raise OptionError("stop_words='nltk' needs NLTK's 'stopwords' data; install it or use 'english'")
+        return words
+    if stop_words == "english":
+        return _nltk_stop_words() or _sklearn_stop_words()
+    raise OptionError(f"stop_words must be one of {_STOP_WORD_SOURCES}, a list of words or None, got {stop_words!r}")
+
+
+def _other_stop_words(languages: Sequence[str]) -> frozenset[str]:
+    words: set[str] = set()
+    if "kk" in languages:
+        words |= kazakh.STOP_WORDS
+    kept = [name for lang, name in (("ru", "russian"), ("zh", "chinese")) if lang in languages]
+    if kept:
+        try:
+            from stop_words import get_stop_words
+        except ImportError as error:
+            raise ImportError("Russian and Chinese stop words need the stop-words package") from error
+        for name in kept:
+            words.update(word.lower() for word in get_stop_words(name))
+    return frozenset(words)
 
 
 def _sklearn_stop_words() -> frozenset[str]:
@@ -307,6 +401,26 @@ def build_normalizer(
         return text.lower() if lowercase else text
 
     return normalize
+
+
+def build_acronym_marker(acronyms: Sequence[str]) -> Callable[[str], str]:
+    """Return ``mark(text)``: each acronym becomes ``_`` plus its lower case, a plural its singular.
+
+    The analyzer applies it to each new whitespace chunk before lowercasing it,
+    so that "IT" stays apart from the stop word "it".
+
+    Examples
+    --------
+    >>> build_acronym_marker(["IT", "EVs"])("IT-firms export EVs; it works")
+    '_it-firms export _ev; it works'
+    """
+    terms = {a: "_" + (a[:-1] if a.endswith("s") and a[:-1].isupper() else a).lower() for a in acronyms}
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(terms, key=len, reverse=True))) + r")(?!\w)")
+
+    def mark(text: str) -> str:
+        return pattern.sub(lambda match: terms[match.group(0)], text)
+
+    return mark
 
 
 def _strip_tag(match: re.Match[str]) -> str:
@@ -389,6 +503,11 @@ class Analyzer:
     of the cost of analysing it. Both caches are bounded so that a stream of
     millions of documents cannot grow them without limit.
 
+    With several ``languages``, each token is routed by its script (see
+    :class:`TextOptions`), and the caches are kept per document language,
+    because a Cyrillic word's stem depends on whether the text is Russian or
+    Kazakh. ``lang=None`` in the methods below means "detect it".
+
     Parameters
     ----------
     options : TextOptions
@@ -401,14 +520,32 @@ class Analyzer:
     def __init__(self, options: TextOptions, *, cache_size: int = 200_000) -> None:
         self.options = options
         self.cache_size = cache_size
+        self.languages = options.languages
+        self._multilingual = options.multilingual
+        # With acronyms, chunks keep their case until chunk_terms marks the
+        # acronyms and lowercases them: only new chunks pay for that, where a
+        # pass over every text would cost a quarter of the tagging time.
+        self._mark_acronyms = (
+            build_acronym_marker(options.acronyms)
+            if self._multilingual and options.acronyms and options.lowercase
+            else None
+        )
         self._normalize = build_normalizer(
-            unicode_form=options.unicode_form, lowercase=options.lowercase, strip_html=options.strip_html
+            unicode_form=options.unicode_form,
+            lowercase=options.lowercase and self._mark_acronyms is None,
+            strip_html=options.strip_html,
         )
         self._tokenize = build_tokenizer()
         self._stem = build_stemmer(options.stemmer)
-        self._stop_words = resolve_stop_words(options.stop_words)
-        self._cache: dict[str, str] = {}
-        self._chunks: dict[str, tuple[str, ...]] = {}
+        self._stop_words = resolve_stop_words(options.stop_words, options.languages)
+        self._caches: dict[str, dict[str, str]] = {lang: {} for lang in self.languages}
+        self._chunk_caches: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in self.languages}
+        first = self.languages[0]
+        self._cache, self._chunks = self._caches[first], self._chunk_caches[first]
+        if self._multilingual:
+            russian: Callable[[str], str] = snowball_class()("russian").stem
+            self._cyrillic_stems = {"ru": russian, "kk": kazakh.stem}
+            self._segment = build_segmenter(options.chinese)
 
     def __getstate__(self) -> dict[str, Any]:
         # Callables from NLTK and closures do not pickle; rebuild them instead.
@@ -417,7 +554,15 @@ class Analyzer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["options"], cache_size=state["cache_size"])  # type: ignore[misc]
 
-    def _term(self, token: str) -> str:
+    def language(self, text: str, lang: str | None = None) -> str:
+        """Return ``lang`` if given, else the detected language of ``text`` among :attr:`languages`."""
+        if lang is not None:
+            return lang if lang in self._caches else self.languages[0]
+        if not self._multilingual:
+            return self.languages[0]
+        return detect_language(text, self.languages)
+
+    def _term(self, token: str, lang: str = "en") -> str:
         """Map one token to its term ('' drops it); the slow path behind the cache."""
         options = self.options
         if token[0].isdigit() and _NUMBER_RE.fullmatch(token):
@@ -428,13 +573,51 @@ class Analyzer:
             return URL_TOKEN if options.placeholders else ""
         if len(token) < options.min_token_length or token in self._stop_words:
             return ""
+        if self._multilingual and token[0] == "_" and options.acronyms:
+            return token  # an acronym marked by the normalizer
         token = token.replace("\u2019", "'")
-        stem = self._stem(token)
-        if stem in self._stop_words:
+        stem = self._stem
+        if self._multilingual and not token.isascii() and _CYRILLIC_RE.search(token):
+            stem = self._cyrillic_stems[self._cyrillic_language(token, lang)]
+        term = stem(token)
+        if term in self._stop_words:
             return ""
-        return stem
+        return term
 
-    def _address_terms(self, token: str) -> list[str]:
+    @staticmethod
+    def _cyrillic_language(token: str, lang: str) -> str:
+        if lang in ("ru", "kk"):
+            return lang
+        # A Cyrillic name inside English or Chinese text: its letters tell.
+        return "kk" if _KAZAKH_LETTERS_RE.search(token) else "ru"
+
+    def _token_terms(self, token: str, lang: str) -> list[str] | None:
+        """The terms of a token that makes several (Han text, Kazakh n-grams); ``None`` for one term."""
+        if token.isascii():
+            return None
+        if HAN_RUN.search(token):
+            terms: list[str] = []
+            for piece in re.split(f"({HAN_RUN.pattern})", token):
+                if not piece:
+                    continue
+                if HAN_RUN.fullmatch(piece):
+                    words = self._segment(piece)
+                    # Single characters are parts of words, not function words: only whole words are dropped.
+                    terms.extend(
+                        words if self.options.chinese == "chars" else (w for w in words if w not in self._stop_words)
+                    )
+                else:
+                    term = self._term(piece, lang)
+                    if term:
+                        terms.append(term)
+            return terms
+        if self.options.kazakh == "ngrams" and self._cyrillic_language(token, lang) == "kk":
+            if len(token) < self.options.min_token_length or token in self._stop_words:
+                return []
+            return kazakh.char_ngrams(token)
+        return None
+
+    def _address_terms(self, token: str, lang: str = "en") -> list[str]:
         """An e-mail address or a URL: its placeholder, then the words of its host.
 
         The host says who wrote or where a link points ("nasa", "gov", "who"),
@@ -445,21 +628,22 @@ class Analyzer:
         terms = [placeholder] if self.options.placeholders else []
         host = token.rsplit("@", 1)[1] if email else token.split("://", 1)[-1].split("/", 1)[0]
         for part in _HOST_SEPARATORS.split(host):
-            term = self._term(part) if part and part != "www" else ""
+            term = self._term(part, lang) if part and part != "www" else ""
             if term:
                 terms.append(term)
         return terms
 
-    def unigrams(self, text: str) -> list[str]:
+    def unigrams(self, text: str, lang: str | None = None) -> list[str]:
         """Return the document's terms in order, before n-grams are added."""
-        return self._chunks_to_terms(self._normalize(text).split())
+        return self._chunks_to_terms(self._normalize(text).split(), self.language(text, lang))
 
-    def passage_unigrams(self, text: str) -> list[list[str]]:
+    def passage_unigrams(self, text: str, lang: str | None = None) -> list[list[str]]:
         """Return the unigram terms of each passage of ``text`` (see :mod:`greentag.passages`).
 
         Concatenated, the passages' terms equal :meth:`unigrams` of the whole text.
         """
-        return [self._chunks_to_terms(chunks) for chunks in self.passage_chunks(text)]
+        lang = self.language(text, lang)
+        return [self._chunks_to_terms(chunks, lang) for chunks in self.passage_chunks(text)]
 
     def passage_chunks(self, text: str) -> list[list[str]]:
         """Return the whitespace-separated chunks of each passage of the normalised ``text``."""
@@ -469,56 +653,76 @@ class Analyzer:
             return [normalized.split()]
         return split_passages(normalized, min_words)
 
-    def _chunks_to_terms(self, chunks: list[str]) -> list[str]:
+    def _chunks_to_terms(self, chunks: list[str], lang: str) -> list[str]:
         # No token can contain whitespace (see build_tokenizer), so the text's
         # tokens are the tokens of its whitespace-separated chunks, in order,
         # and a chunk's terms can be cached like a token's.
-        cache = self._chunks
+        cache = self._chunk_caches[lang]
         if len(cache) > self.cache_size:
             cache.clear()
-        if len(self._cache) > self.cache_size:
-            self._cache.clear()
         get = cache.get
         terms: list[str] = []
         extend = terms.extend
         for chunk in chunks:
             found = get(chunk)
             if found is None:
-                found = self.chunk_terms(chunk)
+                found = self.chunk_terms(chunk, lang)
                 if len(chunk) <= MAX_CACHED_LENGTH:
                     cache[chunk] = found
             extend(found)
         return terms
 
-    def chunk_terms(self, chunk: str) -> tuple[str, ...]:
-        """Return the terms of one whitespace-free chunk; the slow path behind the chunk cache."""
-        cache = self._cache
+    def chunk_terms(self, chunk: str, lang: str = "en") -> tuple[str, ...]:
+        """Return the terms of one whitespace-free chunk; the slow path behind the chunk cache.
+
+        ``lang`` is the document's language (one of :attr:`languages`).
+        """
+        cache = self._caches[lang]
+        if len(cache) > self.cache_size:
+            cache.clear()
+        if self._mark_acronyms is not None:
+            chunk = self._mark_acronyms(chunk).lower()
         terms = []
         for token in self._tokenize(chunk):
             term = cache.get(token)
             if term is None:
                 if "@" in token or "://" in token or token.startswith("www."):
-                    terms.extend(self._address_terms(token))
+                    terms.extend(self._address_terms(token, lang))
                     continue
-                term = self._term(token)
+                if self._multilingual and (several := self._token_terms(token, lang)) is not None:
+                    terms.extend(several)
+                    continue
+                term = self._term(token, lang)
                 if len(token) <= MAX_CACHED_LENGTH:
                     cache[token] = term
             if term:
                 terms.append(term)
+        if self.options.compounds and "-" in chunk:
+            for compound in _COMPOUND_RE.findall(chunk):
+                if compound[0] != "_" and (term := self._term(compound, lang)):
+                    terms.append(term)
         return tuple(terms)
 
-    def __call__(self, text: str) -> list[str]:
-        return ngrams(self.unigrams(text), self.options.ngram_range)
+    def __call__(self, text: str, lang: str | None = None) -> list[str]:
+        return ngrams(self.unigrams(text, lang), self.options.ngram_range)
 
-    def surface_forms(self, text: str) -> dict[str, str]:
+    def surface_forms(self, text: str, lang: str | None = None) -> dict[str, str]:
         """Map each unigram term of ``text`` to the first token that produced it."""
+        lang = self.language(text, lang)
         forms: dict[str, str] = {}
-        for token in self._tokenize(self._normalize(text)):
-            term = self._cache.get(token)
-            if term is None:
-                term = self._term(token)
-            if term and term not in forms:
-                forms[term] = token
+        for chunk in self._normalize(text).split():
+            if self._mark_acronyms is not None:
+                chunk = self._mark_acronyms(chunk).lower()
+            for token in self._tokenize(chunk):
+                several = self._token_terms(token, lang) if self._multilingual else None
+                for term in several if several is not None else [self._term(token, lang)]:
+                    if term and term not in forms:
+                        forms[term] = token[1:].upper() if term[0] == "_" and term == token else token
+            if self.options.compounds and "-" in chunk:
+                for compound in _COMPOUND_RE.findall(chunk):
+                    term = self._term(compound, lang) if compound[0] != "_" else ""
+                    if term and term not in forms:
+                        forms[term] = compound
         return forms
 
 

@@ -60,7 +60,8 @@ def test_each_worker_loads_the_model_once(saved_model: Path) -> None:
     model = Tagger.load(saved_model)  # a fresh object: no handle yet, no cached copy anywhere
     n_batches = 24
     for _ in range(2):  # a second call reuses the workers and their cached model
-        model.tag_many(DOCS[: 10 * n_batches], n_jobs=2, batch_size=10)
+        # A stream of unknown length always goes to the workers (a short list may not).
+        model.tag_many(iter(DOCS[: 10 * n_batches]), n_jobs=2, batch_size=10)
     key = parallel.model_handle(model).key
     executor = parallel._executor(2)
     reports = dict(f.result() for f in [executor.submit(parallel.worker_report, key) for _ in range(40)])
@@ -132,6 +133,29 @@ def test_one_batch_is_tagged_without_starting_workers(saved_model: Path) -> None
     assert model not in parallel._handles  # no model file was written for workers
 
 
+def test_workers_start_only_for_jobs_that_pay_for_them() -> None:
+    big = parallel.COLD_START_MIN_CHARACTERS
+    assert not parallel.worth_starting_workers(1, 10 * big)  # one process asked for
+    assert parallel.worth_starting_workers(2, None)  # a stream: its length is unknown
+    assert parallel.worth_starting_workers(2, big)
+    # A small job pays only when the pool is already running (used in the last minutes).
+    if not parallel.worth_starting_workers(3, big - 1):
+        stream = Tagger.load(parallel.model_handle(greentag.load_default()).path).tag_stream(
+            iter(DOCS[:60]), n_jobs=3, batch_size=10
+        )
+        assert len(list(stream)) == 60
+        assert parallel.worth_starting_workers(3, big - 1)
+
+
+def test_a_small_list_with_every_core_is_tagged_in_this_process(saved_model: Path) -> None:
+    model = Tagger.load(saved_model)
+    docs = DOCS[:300]
+    if parallel.worth_starting_workers(5, sum(map(len, docs))):
+        pytest.skip("a pool of five workers is already warm")
+    assert model.tag_many(docs, n_jobs=5, batch_size=20) == model.tag_many(docs)
+    assert model not in parallel._handles  # no model file was written for workers
+
+
 def test_a_bad_document_names_its_position(small_model: Tagger) -> None:
     docs: list[object] = list(DOCS[:100])
     docs[57] = b"bytes"
@@ -169,3 +193,17 @@ def test_stream_arguments_are_checked_at_the_call(
 )
 def test_resolve_n_jobs_follows_joblib(n_jobs: int | None, expected: int) -> None:
     assert parallel.resolve_n_jobs(n_jobs) == expected
+
+
+def test_a_program_that_keeps_asking_for_workers_gets_them(saved_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workers = 7  # a pool size no other test uses, so it starts cold
+    docs = DOCS[:200]
+    size = sum(map(len, docs))
+    monkeypatch.setattr(parallel, "COLD_START_MIN_CHARACTERS", int(1.5 * size))
+    model = Tagger.load(saved_model)
+    expected = model.tag_many(docs)
+    assert model.tag_many(docs, n_jobs=workers, batch_size=20) == expected
+    assert model not in parallel._handles  # too little text: tagged here
+    assert model.tag_many(docs, n_jobs=workers, batch_size=20) == expected
+    assert model in parallel._handles  # the two calls together paid for the pool
+    assert parallel.worth_starting_workers(workers, 1)  # and it stays warm for the next

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -13,8 +14,10 @@ import numpy as np
 import pytest
 
 from greentag.default import seeds_path
+from greentag.language import LANGUAGES, detect_language
 
 SEEDS = seeds_path()
+OTHER_LANGUAGES = ("ru", "zh", "kk")
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +34,19 @@ def records() -> list[dict[str, object]]:
             record["_where"] = f"{path.name}:{line_no}"
             out.append(record)
     return out
+
+
+@pytest.fixture(scope="module")
+def english(records: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [r for r in records if r.get("lang", "en") == "en"]
+
+
+def words(record: dict[str, object]) -> int:
+    """Length in words; a Chinese text counts one word per two Han characters, as its words are."""
+    text = str(record["text"])
+    if record.get("lang") == "zh":
+        return len(re.findall(r"[\u4e00-\u9fff]", text)) // 2 + len(re.findall(r"[A-Za-z0-9]+", text))
+    return len(text.split())
 
 
 def test_taxonomy_has_the_fourteen_topics(taxonomy: dict[str, object]) -> None:
@@ -51,33 +67,65 @@ def test_records_are_well_formed(records: list[dict[str, object]], taxonomy: dic
     ids = [r["id"] for r in records]
     assert len(ids) == len(set(ids)), "duplicate ids"
     for r in records:
-        assert set(r) == {"id", "text", "labels", "_where"}, r["_where"]
+        assert set(r) - {"lang"} == {"id", "text", "labels", "_where"}, r["_where"]
+        assert r.get("lang", "en") in LANGUAGES, r["_where"]
         assert isinstance(r["text"], str) and r["text"].strip(), r["_where"]
         labels = r["labels"]
         assert isinstance(labels, list) and len(labels) == len(set(labels)), r["_where"]
         assert set(labels) <= allowed, r["_where"]
 
 
-def test_corpus_size_and_balance(records: list[dict[str, object]]) -> None:
-    assert len(records) >= 1400
-    counts = Counter(label for r in records for label in r["labels"])  # type: ignore[attr-defined]
+def test_english_corpus_size_and_balance(english: list[dict[str, object]]) -> None:
+    assert len(english) >= 1400
+    counts = Counter(label for r in english for label in r["labels"])  # type: ignore[attr-defined]
     assert len(counts) == 14
     assert min(counts.values()) >= 100, counts
-    multi = sum(len(r["labels"]) >= 2 for r in records) / len(records)  # type: ignore[arg-type]
+    multi = sum(len(r["labels"]) >= 2 for r in english) / len(english)  # type: ignore[arg-type]
     assert multi >= 0.30
-    lengths = [len(str(r["text"]).split()) for r in records]
+    lengths = [words(r) for r in english]
     assert statistics.median(lengths) >= 80
     assert min(lengths) < 30 and max(lengths) > 300  # alerts and long reports both present
 
 
-def test_no_near_duplicates(records: list[dict[str, object]]) -> None:
+# Documents per language, and per label within it. Kazakh is not there yet: its second half
+# (services, finance, people) is still to be written, and until then it is held to what it has.
+CORPUS_FLOORS = {"ru": (450, 40), "zh": (450, 40), "kk": (240, 24)}
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_each_language_has_its_own_corpus(records: list[dict[str, object]], lang: str) -> None:
+    mine = [r for r in records if r.get("lang") == lang]
+    min_documents, min_per_label = CORPUS_FLOORS[lang]
+    assert len(mine) >= min_documents
+    counts = Counter(label for r in mine for label in r["labels"])  # type: ignore[attr-defined]
+    assert len(counts) == 14
+    assert min(counts.values()) >= min_per_label, counts
+    assert sum(len(r["labels"]) >= 2 for r in mine) / len(mine) >= 0.30  # type: ignore[arg-type]
+    assert sum(not r["labels"] for r in mine) >= 10  # documents outside every topic
+    lengths = [words(r) for r in mine]
+    assert statistics.median(lengths) >= 70
+    assert min(lengths) < 30 and max(lengths) > 300
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_each_document_is_written_in_its_language(records: list[dict[str, object]], lang: str) -> None:
+    mine = [r for r in records if r.get("lang") == lang]
+    wrong = [r["_where"] for r in mine if detect_language(str(r["text"])) != lang]
+    assert len(wrong) <= 0.02 * len(mine), wrong[:10]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_near_duplicates(records: list[dict[str, object]], lang: str) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    matrix = TfidfVectorizer().fit_transform([str(r["text"]) for r in records])
+    mine = [r for r in records if r.get("lang", "en") == lang]
+    # Chinese has no spaces: its "words" for this check are characters and their pairs.
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)) if lang == "zh" else TfidfVectorizer()
+    matrix = vectorizer.fit_transform([str(r["text"]) for r in mine])
     similarity = (matrix @ matrix.T).toarray()
     np.fill_diagonal(similarity, 0.0)
     i, j = np.unravel_index(int(similarity.argmax()), similarity.shape)
-    assert similarity[i, j] < 0.8, (records[i]["_where"], records[j]["_where"])
+    assert similarity[i, j] < 0.8, (mine[i]["_where"], mine[j]["_where"])
 
 
 def test_built_package_carries_the_seed_corpus_and_the_model(tmp_path: Path) -> None:

@@ -179,3 +179,27 @@ def test_training_in_concurrent_threads_is_still_deterministic(tmp_path) -> None
     for i, model in enumerate(models):
         model.save(tmp_path / f"{i}.gtm")
         assert (tmp_path / f"{i}.gtm").read_bytes() == (tmp_path / "reference.gtm").read_bytes()
+
+
+def test_groups_keep_each_source_out_of_the_folds_that_tune_its_thresholds(tmp_path: object) -> None:
+    from greentag.data import record_sources
+    from greentag.errors import DataError
+
+    groups = [f"source-{i % 4}" for i in range(len(TEXTS))]
+    grouped = greentag.train(TEXTS, LABELS, groups=groups, min_df=1, cv=4)
+    again = greentag.train(TEXTS, LABELS, groups=groups, min_df=1, cv=4)
+    plain = greentag.train(TEXTS, LABELS, min_df=1, cv=4)
+    assert np.array_equal(grouped.thresholds, again.thresholds)  # deterministic
+    # The fitted weights do not depend on the folds; the calibration and thresholds do.
+    assert np.array_equal(grouped.coef, plain.coef)
+    assert not np.array_equal(grouped.calibration, plain.calibration)
+    with pytest.raises(DataError, match="groups has 3 entries"):
+        greentag.train(TEXTS, LABELS, groups=groups[:3], min_df=1, cv=4)
+    # One group has nothing to keep apart: the ordinary folds.
+    single = greentag.train(TEXTS, LABELS, groups=["all"] * len(TEXTS), min_df=1, cv=4)
+    assert np.array_equal(single.calibration, plain.calibration)
+    folder = tmp_path / "data"  # type: ignore[operator]
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"text": "x", "labels": []}\n{"text": "y", "labels": []}\n', encoding="utf-8")
+    (folder / "b.csv").write_text("text,labels\nz,energy\n", encoding="utf-8")
+    assert record_sources(folder) == ["a.jsonl", "a.jsonl", "b.csv"]

@@ -12,10 +12,10 @@ Two ways in, one recipe:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ..errors import InputTypeError
+from ..errors import InputTypeError, OptionError
 from ..model import Tagger
 from .in_memory import fit_tagger
 from .options import OPTION_NAMES, TrainOptions
@@ -29,6 +29,8 @@ def train(
     texts: Iterable[Any] | Callable[[], Iterable[Any]],
     labels: Iterable[Any] | Callable[[], Iterable[Any]] | None = None,
     *,
+    langs: Sequence[str | None] | None = None,
+    groups: Sequence[Any] | None = None,
     n_jobs: int | None = None,
     out_of_core: bool = False,
     **options: Any,
@@ -42,6 +44,15 @@ def train(
     labels : iterable
         For each document, a list of its labels (possibly empty), or a plain
         string for single-label data.
+    langs : sequence of str or None, optional
+        Each document's language (one of the model's ``languages``), as a
+        JSONL ``lang`` field gives it (:func:`greentag.data.read_languages`);
+        ``None``, for all or for one, detects it.
+    groups : sequence, optional
+        A group for each document (its source, its writer, its style). The
+        cross-validation that calibrates the scores and tunes the thresholds
+        then keeps each group within one fold, so the thresholds are tuned on
+        documents unlike those each fold was fitted on, as real text will be.
     n_jobs : int, optional
         Worker processes for the cross-validation fits; ``-1`` uses every
         core. The result does not depend on it.
@@ -80,7 +91,9 @@ def train(
     'green'
     """
     if out_of_core:
+        if langs is not None or groups is not None:
+            raise OptionError("langs= and groups= are not supported with out_of_core=True")
         return train_out_of_core(texts, labels, n_jobs=n_jobs, **options)
     if callable(texts) or callable(labels) or labels is None:
         raise InputTypeError("train needs texts and labels as iterables; records or functions need out_of_core=True")
-    return fit_tagger(texts, labels, TrainOptions.from_kwargs(**options), n_jobs=n_jobs)
+    return fit_tagger(texts, labels, TrainOptions.from_kwargs(**options), n_jobs=n_jobs, langs=langs, groups=groups)

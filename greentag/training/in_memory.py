@@ -46,7 +46,13 @@ __all__ = ["fit_tagger"]
 
 
 def fit_tagger(
-    texts: Iterable[str], labels: Iterable[Any], options: TrainOptions, *, n_jobs: int | None = None
+    texts: Iterable[str],
+    labels: Iterable[Any],
+    options: TrainOptions,
+    *,
+    n_jobs: int | None = None,
+    langs: Sequence[str | None] | None = None,
+    groups: Sequence[Any] | None = None,
 ) -> Tagger:
     """Train a :class:`Tagger` with explicit :class:`TrainOptions` (see :func:`train`)."""
     docs = check_texts(texts, "train")
@@ -65,7 +71,7 @@ def fit_tagger(
     warn_about_label_counts(dict(zip(classes, y.sum(axis=0).tolist(), strict=True)), len(docs), classes)
 
     text_options = options.text.resolved()
-    corpus = _analyse(docs, Analyzer(text_options))
+    corpus = _analyse(docs, Analyzer(text_options), _check_langs(langs, len(docs), text_options.languages))
     try:
         features = fit_features(corpus.doc_terms, options.features)
     except ValueError as exc:
@@ -74,7 +80,7 @@ def fit_tagger(
     x_passages = features.transform(corpus.passage_terms).astype(np.float64)
 
     class_weight, passage_weight = resolve_weights(options, text_options, single_label)
-    folds = _folds(len(docs), options)
+    folds = _folds(len(docs), options, groups)
     jobs = [(x[train_idx], y[train_idx]) for train_idx, _ in folds] + [(x, y)]
     fits = _run(jobs, options, class_weight, n_jobs)
     coef, intercept = fits[-1]
@@ -111,10 +117,21 @@ def fit_tagger(
     )
 
 
-def _folds(n_docs: int, options: TrainOptions) -> list[tuple[np.ndarray, np.ndarray]]:
-    from sklearn.model_selection import KFold
+def _folds(
+    n_docs: int, options: TrainOptions, groups: Sequence[Any] | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import GroupKFold, KFold
 
     n_splits = min(options.cv, n_docs // 2)
+    if groups is not None:
+        names = [str(group) for group in groups]
+        if len(names) != n_docs:
+            raise DataError(f"groups has {len(names)} entries for {n_docs} documents")
+        if n_splits >= 2 and len(set(names)) >= 2:
+            # Deterministic: GroupKFold balances the folds' sizes without shuffling.
+            splitter = GroupKFold(min(n_splits, len(set(names))))
+            return list(splitter.split(np.arange(n_docs), groups=names))
+        # One group: nothing to keep apart, so the ordinary folds.
     if n_splits < 2:
         return []
     return list(KFold(n_splits, shuffle=True, random_state=options.random_state).split(np.arange(n_docs)))
@@ -177,13 +194,26 @@ class _Corpus:
     owner: np.ndarray  # the document each passage belongs to
 
 
-def _analyse(docs: Sequence[str], analyzer: Analyzer) -> _Corpus:
+def _check_langs(langs: Sequence[str | None] | None, n_docs: int, languages: Sequence[str]) -> list[str | None]:
+    """Each document's given language, ``None`` to detect it; a bad one raises a :class:`DataError`."""
+    if langs is None:
+        return [None] * n_docs
+    given = list(langs)
+    if len(given) != n_docs:
+        raise DataError(f"langs has {len(given)} entries for {n_docs} documents")
+    for i, lang in enumerate(given):
+        if lang is not None and lang not in languages:
+            raise DataError(f"document {i}: lang {lang!r} is not one of the model's languages {tuple(languages)}")
+    return given
+
+
+def _analyse(docs: Sequence[str], analyzer: Analyzer, langs: Sequence[str | None]) -> _Corpus:
     ngram_range = analyzer.options.ngram_range
     doc_terms: list[list[str]] = []
     passage_terms: list[list[str]] = []
     owner: list[int] = []
-    for i, doc in enumerate(docs):
-        passages = analyzer.passage_unigrams(doc)
+    for i, (doc, lang) in enumerate(zip(docs, langs, strict=True)):
+        passages = analyzer.passage_unigrams(doc, lang)
         doc_terms.append(ngrams([term for passage in passages for term in passage], ngram_range))
         if len(passages) > 1:
             passage_terms.extend(ngrams(passage, ngram_range) for passage in passages)
