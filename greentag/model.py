@@ -409,10 +409,11 @@ class Tagger:
 
         workers = resolve_n_jobs(n_jobs)
         if workers > 1 and isinstance(texts, Sized):
-            # Two batches per worker at least: with fewer, the worker that
-            # draws the last full batch finishes long after the others; more
-            # would pay the cost of handing a batch over more often.
-            batch_size = min(batch_size, max(_MIN_PARALLEL_BATCH, -(-len(texts) // (2 * workers))))
+            # Four batches per core at least: the caller tags beside its
+            # helpers, taking a batch whenever they have two in hand, so with
+            # fewer the last batch ends long after the others; more would pay
+            # the cost of handing a batch over more often.
+            batch_size = min(batch_size, max(_MIN_PARALLEL_BATCH, -(-len(texts) // (4 * workers))))
         batches = checked_batches(iterator, batch_size)
         if workers == 1:
             return (tags for batch in batches for tags in self.tag_batch(batch, options))

@@ -9,8 +9,10 @@ process pool joblib is built on), kept by this module for later calls, so a
 long-running service pays the load once per worker, not once per call.
 :mod:`greentag.dask` uses the same cache on Dask workers.
 
-Batches are submitted from the caller's thread and at most ``2 * n_workers``
-are in flight: a new batch is read from the input only when the consumer has
+The caller is one of the ``n_jobs`` workers: it tags batches itself beside
+``n_jobs - 1`` helper processes, handing a batch to a helper only while that
+helper has fewer than two in hand. At most ``2 * n_jobs`` results wait for
+the consumer: a new batch is read from the input only when the consumer has
 taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
 batch whenever one completes, whether or not the consumer keeps up, so a slow
 consumer would let results pile up; this window is what keeps memory flat.
@@ -19,8 +21,10 @@ Starting workers takes a few tenths of a second (a Python process, greentag's
 imports, the model load), which a first call pays. Two rules keep that call
 from being slower than one core: a batch too small to pay for starting the
 pool is tagged in the caller (:func:`worth_starting_workers`), and until the
-first worker has loaded the model, the caller tags the batches itself, so the
-work goes on from the first millisecond and the workers join in when ready.
+first helper has loaded the model, the caller tags every batch, so the work
+goes on from the first millisecond and the helpers join in when ready. The
+helpers' copy of the model is written uncompressed: deflating a large model
+takes about a second that the first call would wait for.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ import numpy as np
 
 from .decision import TagOptions
 from .errors import OptionError
+from .persist import save_model
 from .results import Tag
 
 if TYPE_CHECKING:
@@ -145,7 +150,7 @@ def model_handle(model: Tagger) -> ModelHandle:
         # A unique name per model object: two equal models may be collected at
         # different times, and each removes only its own file.
         path = _temp_folder() / f"{uuid.uuid4().hex}.gtm"
-        model.save(path)
+        save_model(model, path, compress=False)
         handle = ModelHandle(_file_sha256(path), str(path), type(model))
         _handles[model] = handle
         weakref.finalize(model, _remove_quietly, str(path))
@@ -278,7 +283,8 @@ def _executor(workers: int) -> Any:
         pool = _pools.get(workers)
         flags = getattr(pool, "_flags", None)
         if pool is None or getattr(flags, "broken", None) or getattr(flags, "shutdown", False):
-            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, timeout=_IDLE_WORKER_TIMEOUT)
+            # The caller tags too, so a job on ``workers`` cores needs one process fewer.
+            pool = _pools[workers] = ProcessPoolExecutor(max_workers=max(1, workers - 1), timeout=_IDLE_WORKER_TIMEOUT)
         return pool
 
 
@@ -322,19 +328,26 @@ def tag_batches_in_parallel(
             yield model.tag_batch(batch, options)
         return
     handle = model_handle(model)
+    helpers = workers - 1
     executor = _executor(workers)
-    # Each worker answers a ping once it has loaded the model. Until one has,
-    # this process tags the batches itself, so the start-up costs no time.
-    pings = [executor.submit(_load_in_worker, handle) for _ in range(workers)]
+    # Each helper answers a ping once it has loaded the model; until one has,
+    # only this process tags, so the start-up costs it no time.
+    pings = [executor.submit(_load_in_worker, handle) for _ in range(helpers)]
     window: deque[Future[list[list[Tag]]]] = deque()
+    sent: set[Future[list[list[Tag]]]] = set()
     try:
         for batch in chain(head, source):
-            if pings and not any(ping.done() for ping in pings):
-                window.append(_done(model.tag_batch(batch, options)))
-            else:
+            if pings and any(ping.done() for ping in pings):
                 pings = []
-                window.append(executor.submit(_tag_in_worker, handle, batch, options))
-            if len(window) >= 2 * workers:
+            sent = {future for future in sent if not future.done()}
+            if not pings and len(sent) < 2 * helpers:
+                # Two batches per helper keep it busy while the next is handed over.
+                future = executor.submit(_tag_in_worker, handle, batch, options)
+                sent.add(future)
+                window.append(future)
+            else:
+                window.append(_done(model.tag_batch(batch, options)))
+            while window and (window[0].done() or len(window) >= 2 * workers):
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()

@@ -63,7 +63,7 @@ _PICKLE_MAGIC = (b"\x80", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"x\x01", b"x^", b"x
 
 
 # ---------------------------------------------------------------------- save
-def save_model(model: Tagger, path: str | os.PathLike[str]) -> None:
+def save_model(model: Tagger, path: str | os.PathLike[str], *, compress: bool = True) -> None:
     """Write ``model`` to ``path`` atomically.
 
     Parameters
@@ -73,6 +73,10 @@ def save_model(model: Tagger, path: str | os.PathLike[str]) -> None:
     path : str or path-like
         Target file; its folder must exist. An existing file is replaced
         only once the new one is completely written.
+    compress : bool, default=True
+        Deflate the members. A file that only this machine's worker
+        processes read is written stored: compressing a large model takes
+        about a second, which a first parallel call would otherwise wait for.
 
     Raises
     ------
@@ -92,9 +96,10 @@ def save_model(model: Tagger, path: str | os.PathLike[str]) -> None:
     try:
         os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes it private; a model is not a secret
         with os.fdopen(fd, "wb") as handle:
-            _write_zip(handle, payload)
+            _write_zip(handle, payload, compress=compress)
             handle.flush()
-            os.fsync(handle.fileno())
+            if compress:  # a shipped file must survive a crash; a worker's scratch copy need not
+                os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         # Also on KeyboardInterrupt: never leave a half-written temporary file.
@@ -155,13 +160,13 @@ def _manifest_checksum(manifest: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def _write_zip(handle: Any, members: dict[str, bytes]) -> None:
+def _write_zip(handle: Any, members: dict[str, bytes], *, compress: bool = True) -> None:
     with zipfile.ZipFile(handle, "w") as archive:
         for name in [MANIFEST, *sorted(set(members) - {MANIFEST})]:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, members[name], compresslevel=6)
+            archive.writestr(info, members[name], compresslevel=6 if compress else None)
 
 
 # ---------------------------------------------------------------------- load

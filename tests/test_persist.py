@@ -16,7 +16,7 @@ import pytest
 
 import greentag
 from greentag import ModelError, Tagger
-from greentag.persist import FORMAT_VERSION, MANIFEST, read_manifest
+from greentag.persist import FORMAT_VERSION, MANIFEST, read_manifest, save_model
 
 from .corpus import TEXTS
 
@@ -37,6 +37,18 @@ def test_save_is_byte_for_byte_repeatable(small_model: Tagger, tmp_path: Path) -
     small_model.save(tmp_path / "a.gtm")
     Tagger.load(tmp_path / "a.gtm").save(tmp_path / "b.gtm")
     assert (tmp_path / "a.gtm").read_bytes() == (tmp_path / "b.gtm").read_bytes()
+
+
+def test_an_uncompressed_file_loads_to_the_same_model(small_model: Tagger, tmp_path: Path) -> None:
+    # Worker processes read a stored (uncompressed) copy; it must be the same model.
+    save_model(small_model, tmp_path / "stored.gtm", compress=False)
+    small_model.save(tmp_path / "deflated.gtm")
+    with zipfile.ZipFile(tmp_path / "stored.gtm") as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
+    assert (tmp_path / "stored.gtm").stat().st_size > (tmp_path / "deflated.gtm").stat().st_size
+    loaded = Tagger.load(tmp_path / "stored.gtm")
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), small_model.predict_proba(TEXTS))
+    assert loaded.tag_many(TEXTS) == small_model.tag_many(TEXTS)
 
 
 def test_file_is_a_zip_of_json_and_npy_only(small_model: Tagger, tmp_path: Path) -> None:
@@ -79,7 +91,7 @@ def test_save_replaces_atomically_and_leaves_no_temporary_files(
 
     import greentag.persist as persist
 
-    def explode(handle: object, members: object) -> None:
+    def explode(handle: object, members: object, **options: object) -> None:
         handle.write(b"PK\x03\x04 half a file")  # type: ignore[attr-defined]
         raise OSError("disk full")
 
