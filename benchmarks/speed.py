@@ -113,8 +113,18 @@ def task_batch(spec: dict[str, Any]) -> dict[str, Any]:
         "first_s": seconds[0],
         "second_s": seconds[1],
         "n_docs": len(texts),
+        "n_characters": sum(map(len, texts)),
+        "cold_start_min_characters": _cold_start_min_characters(),
         "greentag_file": greentag.__file__,
     }
+
+
+def _cold_start_min_characters() -> int | None:
+    try:
+        from greentag.parallel import COLD_START_MIN_CHARACTERS
+    except ImportError:  # an older greentag, measured with --python
+        return None
+    return int(COLD_START_MIN_CHARACTERS)
 
 
 def task_latency(spec: dict[str, Any]) -> dict[str, Any]:
@@ -232,6 +242,8 @@ def measure(python: str, workdir: Path, repeats: int) -> dict[str, Any]:
             "second_docs_per_s": median([{"x": r["n_docs"] / r["second_s"]} for r in rows], "x"),
             "load_s": median(rows, "load_s"),
             "n_docs": rows[0]["n_docs"],
+            "n_characters": rows[0].get("n_characters"),
+            "cold_start_min_characters": rows[0].get("cold_start_min_characters"),
         }
         for key, rows in batch.items()
     }
@@ -267,6 +279,26 @@ def versions(python: str, workdir: Path) -> dict[str, str]:
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x"
+
+
+def _pool_footnote(entry: dict[str, Any]) -> str:
+    """Say whether the first ``n_jobs=-1`` call started workers, from the installed package's own rule."""
+    limit, size = entry.get("cold_start_min_characters"), entry.get("n_characters")
+    if limit is None or size is None:
+        return "The installed greentag does not say when it starts workers."
+    rule = (
+        f"A cold `tag_many(n_jobs=-1)` call starts workers only for {limit:,} characters of text or more "
+        "(`greentag.parallel.COLD_START_MIN_CHARACTERS`), counting earlier calls that asked for them; "
+    )
+    if size >= limit:
+        return rule + (
+            f"R90's {size:,} characters are above it, so the first call pays the workers' start-up "
+            "(the calling core tags beside them while they start) and the second finds them warm."
+        )
+    return rule + (
+        f"R90's {size:,} characters are below it, so the first call tags on the calling core "
+        "and the second, counting the first, starts the pool and pays its start-up."
+    )
 
 
 def table(result: dict[str, Any], command: str) -> str:
@@ -329,10 +361,7 @@ def table(result: dict[str, Any], command: str) -> str:
         f"| {b['fasttext']['second_docs_per_s']:,.0f} docs/s "
         f"| {_ratio(gall['second_docs_per_s'], b['fasttext']['second_docs_per_s'])} |",
         "",
-        "A first `tag_many(n_jobs=-1)` call on fewer than about 16 million characters (R90 is about 8.6 million) "
-        "tags on the calling core: starting workers would cost more than it saves on two cores. Text declined "
-        "that way is counted, so a caller that keeps sending batches gets the pool from a later call on, and keeps "
-        "it; that start-up is then paid inside that later call.",
+        _pool_footnote(gall),
         "",
     ]
     return "\n".join(lines)

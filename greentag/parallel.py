@@ -75,12 +75,14 @@ _pool_last_used: dict[int, float] = {}
 # Text of earlier calls that asked for workers and were tagged here instead.
 _declined_characters: Counter[int] = Counter()
 # Below this much text a cold start of the workers costs more than it saves.
-# Measured on 2 cores with the default model: a worker answers its first ping
-# after about 0.7 s (Python, imports, the model), and then tags its first
-# batches slowly while its term caches fill; the caller meanwhile tags alone
-# on a shared machine. Break-even came at about 15,000 Reuters articles of
-# about 800 characters; this is a little above it.
-COLD_START_MIN_CHARACTERS = 16_000_000
+# A worker answers its first ping after about 0.7 s (Python, imports, the
+# model); the caller tags beside the workers meanwhile, so a start costs the
+# first call little once the job outlasts that wait. Measured on 2 cores with
+# an R90 model on 10.8k Reuters articles (8.6M characters), first call,
+# 3 rounds: in-process 6,000-7,050 docs/s, pool started 6,300-6,750 docs/s,
+# and the second call 13,000-14,400 docs/s instead of 6,700-7,700. About
+# 0.6 s of one-core work on that model is 4M characters.
+COLD_START_MIN_CHARACTERS = 4_000_000
 
 
 @dataclass(frozen=True)
