@@ -342,9 +342,9 @@ class Scorer:
             start, end = bounds[r], bounds[r + 1]
             if end > start:
                 dot(values[start:end], weights[start:end], out=scores[r])
+        # A row without known terms (np.empty left it unset) scores the priors.
+        scores[np.flatnonzero(indptr[1:] == indptr[:-1])] = 0.0
         scores += self.bias
-        empty_rows = np.flatnonzero(indptr[1:] == indptr[:-1])
-        scores[empty_rows] = self.bias  # a passage without known terms scores the priors
         logits = scores[first]
         known = indptr[first + 1] > indptr[first]
         pooled = np.flatnonzero(known & (np.asarray(sizes) > 1))
