@@ -367,8 +367,8 @@ def table(result: dict[str, Any], command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    path = REPO / "BENCHMARKS.md"
+def write_section(text: str, path: Path = REPO / "BENCHMARKS.md") -> None:
+    """Put ``text`` between this script's markers at the top of ``path``, keeping every other section."""
     page = path.read_text(encoding="utf-8")
     block = f"{START}\n{text}{END}\n"
     if START in page and END in page:

@@ -145,3 +145,28 @@ def test_scale_writes_only_the_tables_it_measured(tmp_path: Path, monkeypatch: p
     assert missing.read_text(encoding="utf-8").startswith("## Scale\n") and "first" in missing.read_text(
         encoding="utf-8"
     )
+
+
+def test_speed_report_reads_its_measurements_and_keeps_the_other_sections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    speed = _load_script("speed", monkeypatch)
+    result = json.loads((REPO / "benchmarks" / "speed.json").read_text(encoding="utf-8"))
+    pooled = result["batch"]["greentag n_jobs=-1"]
+    first = f"{result['batch']['greentag n_jobs=1']['first_docs_per_s']:,.0f} docs/s"
+    size = pooled["n_characters"]
+
+    pooled["cold_start_min_characters"] = size - 1
+    text = speed.table(result, "python benchmarks/speed.py")
+    assert first in text
+    assert f"starts workers only for {size - 1:,} characters" in text and "are above it" in text
+    pooled["cold_start_min_characters"] = size + 1
+    assert "are below it" in speed.table(result, "python benchmarks/speed.py")
+
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("<!-- written by benchmarks/run.py: start -->\n# Benchmarks\n", encoding="utf-8")
+    speed.write_section("first\n", report)
+    speed.write_section("second\n", report)
+    page = report.read_text(encoding="utf-8")
+    assert page.count(speed.START) == 1 and "first" not in page
+    assert page.index("second") < page.index("# Benchmarks")
