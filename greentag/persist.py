@@ -20,6 +20,7 @@ import math
 import os
 import struct
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -359,22 +360,38 @@ def _read_member(archive: zipfile.ZipFile, member: str, manifest: dict[str, Any]
     return data
 
 
-def _check_array_header(data: bytes, array: str, dtype: np.dtype, shape: tuple[int, ...], name: str) -> None:
-    """Check a .npy header against what the manifest implies, before numpy allocates the array.
+_HEADER_LOCK = threading.Lock()
+
+
+def _check_array_header(
+    data: bytes, array: str, dtype: np.dtype, shape: tuple[int, ...], name: str
+) -> tuple[int, bool]:
+    """Check a .npy header against what the manifest implies, before any array is allocated.
 
     ``np.load`` allocates the shape the header declares before it finds out
     that the data is missing, so a few bytes could ask for terabytes.
+
+    Returns
+    -------
+    offset : int
+        Where the values start in ``data``.
+    fortran_order : bool
+        Whether the values are stored column by column.
     """
     stream = io.BytesIO(data)
+    fortran_order = False
     try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            found_shape, _, found_dtype = np.lib.format.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            found_shape, _, found_dtype = np.lib.format.read_array_header_2_0(stream)
-        else:
-            found_shape = ()
-            found_dtype = None
+        # numpy parses the header with ast; CPython 3.11 can fail that parse when threads run
+        # it at once ("SystemError: AST constructor recursion depth mismatch"), so one at a time.
+        with _HEADER_LOCK:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                found_shape, fortran_order, found_dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                found_shape, fortran_order, found_dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                found_shape = ()
+                found_dtype = None
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
         raise ModelError(f"model file {name!r}: {array}.npy is not a plain numeric array ({exc})") from None
     if found_dtype is None:
@@ -388,18 +405,17 @@ def _check_array_header(data: bytes, array: str, dtype: np.dtype, shape: tuple[i
         raise ModelError(f"model file {name!r}: {array}.npy has shape {tuple(found_shape)}, expected {shape}")
     if len(data) - stream.tell() != dtype.itemsize * math.prod(shape):
         raise ModelError(f"model file {name!r}: {array}.npy does not hold {shape} values (truncated or padded)")
+    return stream.tell(), bool(fortran_order)
 
 
 def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: str) -> np.ndarray:
     dtype, shape_names = ARRAYS[array]
     sizes = {"V": n_features, "L": n_labels, "2": 2}
     shape = tuple(sizes[s] for s in shape_names)
-    _check_array_header(data, array, np.dtype(dtype), shape, name)
-    try:
-        value = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        # Object arrays (which would need unpickling) end up here too.
-        raise ModelError(f"model file {name!r}: {array}.npy is not a plain numeric array ({exc})") from None
+    offset, fortran_order = _check_array_header(data, array, np.dtype(dtype), shape, name)
+    # The header is checked (numeric dtype, shape, exact length): the values are read as they lie.
+    flat = np.frombuffer(data, dtype=np.dtype(dtype), offset=offset)
+    value = flat.reshape(shape, order="F" if fortran_order else "C").copy()
     if not isinstance(value, np.ndarray) or value.dtype != np.dtype(dtype):
         raise ModelError(
             f"model file {name!r}: {array}.npy must hold {dtype}, got {getattr(value, 'dtype', type(value))}"
