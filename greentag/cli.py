@@ -32,11 +32,11 @@ examples:
   cat article.txt | greentag tag - --top-k 3
   greentag tag --input articles.jsonl --output tags.jsonl --n-jobs -1
   greentag explain "Solar parks feed the new grid link"
-  greentag train seeds/ -o models/default.gtm --stop-words sklearn --threshold-range 0.3 0.9
+  greentag train seeds/ -o models/default.gtm --stop-words sklearn --threshold-range 0.4 0.9
   greentag train train.csv --text-field body --labels-field topics -o my.gtm
   greentag evaluate my.gtm test.jsonl
   greentag labels --model my.gtm
-  greentag info my.gtm
+  greentag info my.gtm                    # no file: the shipped model
   greentag serve --model my.gtm --port 8000 --workers 2
 """
 
@@ -174,7 +174,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help=model_help)
 
     p = commands.add_parser("info", help="describe a model file")
-    p.add_argument("model", help="model file, or 'default'")
+    p.add_argument(
+        "model", nargs="?", default="default", help="model file, or 'default' (the shipped model; the default)"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     _add_serve_parser(commands)

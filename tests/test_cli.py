@@ -96,6 +96,13 @@ def test_explain_labels_info(trained: Path) -> None:
     assert info["n_documents"] == 40 and info["labels"][0] == "energy"
 
 
+def test_info_without_a_model_describes_the_shipped_one() -> None:
+    shown = run("info")
+    assert shown.returncode == 0, shown.stderr
+    assert "languages  en, ru, zh, kk" in shown.stdout
+    assert "14: agriculture" in shown.stdout
+
+
 def test_evaluate(trained: Path, tmp_path: Path) -> None:
     data = tmp_path / "test.csv"
     write_dataset(data, TEXTS, LABELS)
