@@ -415,13 +415,7 @@ def _load_array(data: bytes, array: str, n_features: int, n_labels: int, name: s
     offset, fortran_order = _check_array_header(data, array, np.dtype(dtype), shape, name)
     # The header is checked (numeric dtype, shape, exact length): the values are read as they lie.
     flat = np.frombuffer(data, dtype=np.dtype(dtype), offset=offset)
-    value = flat.reshape(shape, order="F" if fortran_order else "C").copy()
-    if not isinstance(value, np.ndarray) or value.dtype != np.dtype(dtype):
-        raise ModelError(
-            f"model file {name!r}: {array}.npy must hold {dtype}, got {getattr(value, 'dtype', type(value))}"
-        )
-    if value.shape != shape:
-        raise ModelError(f"model file {name!r}: {array}.npy has shape {value.shape}, expected {shape}")
+    value: np.ndarray = flat.reshape(shape, order="F" if fortran_order else "C").copy()
     if not np.isfinite(value).all():
         raise ModelError(f"model file {name!r}: {array}.npy contains NaN or infinite values")
     return value

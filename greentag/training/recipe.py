@@ -211,9 +211,6 @@ def fit_decisions(
     return Decisions(calibration, thresholds, floor, metrics)
 
 
-_PLATT_DECIMALS = 12
-
-
 def _calibrate(scores: np.ndarray, y: np.ndarray, *, shared: bool = False, min_positives: int = 1) -> np.ndarray:
     """Platt parameters per label, shape (2, n_labels).
 
@@ -230,7 +227,7 @@ def _calibrate(scores: np.ndarray, y: np.ndarray, *, shared: bool = False, min_p
     if shared:
         fit = fit_platt(scores.ravel(), y.ravel())
         slope, offset = fit if fit is not None else (1.0, 0.0)
-        return np.round(np.vstack([np.full(y.shape[1], slope), np.full(y.shape[1], offset)]), _PLATT_DECIMALS)
+        return np.vstack([np.full(y.shape[1], slope), np.full(y.shape[1], offset)])
     positives = y.sum(axis=0)
     fits = [
         fit_platt(scores[:, j], y[:, j]) if positives[j] >= max(min_positives, 1) else None for j in range(y.shape[1])
@@ -238,10 +235,7 @@ def _calibrate(scores: np.ndarray, y: np.ndarray, *, shared: bool = False, min_p
     slopes = [fit[0] for fit in fits if fit is not None and fit[0] > 0]
     typical = float(np.median(slopes)) if slopes else 1.0
     parameters: np.ndarray = np.array([fit if fit is not None else (typical, 0.0) for fit in fits]).T
-    # The optimiser's last digit follows the CPU's SIMD path (seen: one value
-    # 2.2e-16 apart on two AMD machines with the same wheels); rounding keeps
-    # a rebuild byte for byte and moves a score by at most about 1e-12.
-    return np.round(parameters, _PLATT_DECIMALS)
+    return parameters
 
 
 def _fallback_floor(probs: np.ndarray, y: np.ndarray, thresholds: np.ndarray, at_least_one: bool) -> float:
