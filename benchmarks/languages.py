@@ -199,7 +199,6 @@ def main(argv: list[str] | None = None) -> None:
     records = seed_records()
     load = os.getloadavg()
     out = [
-        START,
         "## Languages: segmenting Chinese, stemming Kazakh, detecting the language",
         "",
         f"- Command: `python benchmarks/languages.py --write` ({args.folds}-fold CV per language; the rest of the "
@@ -219,18 +218,14 @@ def main(argv: list[str] | None = None) -> None:
                 f"{row['train_s']:.1f} | {row['docs_per_s']:,.0f} |"
             )
             print(out[-1], file=sys.stderr, flush=True)
-    out += ["", *detection_table(records, heldout_records()), "", *detection_cost(), "", *english_speed(), "", END]
+    out += ["", *detection_table(records, heldout_records()), "", *detection_cost(), "", *english_speed()]
     text = "\n".join(out)
     print(text)
     if args.write:
-        path = ROOT / "BENCHMARKS.md"
-        current = path.read_text(encoding="utf-8")
-        if START in current:
-            before, rest = current.split(START, 1)
-            current = before + text + rest.split(END, 1)[1]
-        else:
-            current = current.rstrip("\n") + "\n\n" + text + "\n"
-        path.write_text(current, encoding="utf-8")
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from gtbench.report import replace_section
+
+        replace_section(ROOT / "BENCHMARKS.md", START, END, text, missing_at="end")
 
 
 if __name__ == "__main__":

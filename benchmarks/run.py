@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gtbench import data
-from gtbench.report import check_targets, environment, markdown, ratios
+from gtbench.report import check_targets, environment, markdown, ratios, replace_section
 from gtbench.systems import SYSTEMS
 
 HERE = Path(__file__).resolve().parent
@@ -96,21 +96,8 @@ END = "<!-- written by benchmarks/run.py: end -->"
 
 
 def write_section(path: Path, text: str) -> None:
-    """Write ``text`` as this script's section of ``path``, keeping what others wrote there.
-
-    ``BENCHMARKS.md`` is shared (``benchmarks/scale.py`` has its own section):
-    the text between this script's markers is replaced; a file without them
-    gets the section at the top.
-    """
-    block = f"{START}\n{text.rstrip()}\n{END}\n"
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in old and END in old:
-        before, rest = old.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        new = before + block + ("\n" + after if after else "")
-    else:
-        new = block + ("\n" + old if old else "")
-    path.write_text(new, encoding="utf-8")
+    """Write ``text`` as this script's section of ``path`` (see :func:`gtbench.report.replace_section`)."""
+    replace_section(path, START, END, text)
 
 
 def log(message: str) -> None:

@@ -369,14 +369,9 @@ def table(result: dict[str, Any], command: str) -> str:
 
 def write_section(text: str, path: Path = REPO / "BENCHMARKS.md") -> None:
     """Put ``text`` between this script's markers at the top of ``path``, keeping every other section."""
-    page = path.read_text(encoding="utf-8")
-    block = f"{START}\n{text}{END}\n"
-    if START in page and END in page:
-        before, rest = page.split(START, 1)
-        page = before + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        page = block + "\n" + page
-    path.write_text(page, encoding="utf-8")
+    from gtbench.report import replace_section
+
+    replace_section(path, START, END, text)
 
 
 def main(argv: list[str] | None = None) -> None:

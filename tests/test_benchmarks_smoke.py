@@ -170,3 +170,15 @@ def test_speed_report_reads_its_measurements_and_keeps_the_other_sections(
     page = report.read_text(encoding="utf-8")
     assert page.count(speed.START) == 1 and "first" not in page
     assert page.index("second") < page.index("# Benchmarks")
+
+
+def test_a_new_section_can_go_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    from gtbench.report import replace_section
+
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("# Benchmarks\n\nrun.py's part\n", encoding="utf-8")
+    replace_section(report, "<!-- a -->", "<!-- /a -->", "languages", missing_at="end")
+    replace_section(report, "<!-- a -->", "<!-- /a -->", "languages again", missing_at="end")
+    page = report.read_text(encoding="utf-8")
+    assert page == "# Benchmarks\n\nrun.py's part\n\n<!-- a -->\nlanguages again\n<!-- /a -->\n"

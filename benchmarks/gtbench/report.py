@@ -13,7 +13,7 @@ from typing import Any
 
 from .data import HEADLINE
 
-__all__ = ["FIGURES", "check_targets", "environment", "markdown", "ratios"]
+__all__ = ["FIGURES", "check_targets", "environment", "markdown", "ratios", "replace_section"]
 
 PEERS = ("sklearn", "fasttext")
 TITLES = {"greentag": "greentag", "sklearn": "scikit-learn", "fasttext": "fastText"}
@@ -393,3 +393,23 @@ METHOD = [
     "greentag's term caches already hold these documents' words (as they would in a service after a while); "
     "the cold-cache figure above shows the first pass.",
 ]
+
+
+def replace_section(path: Path, start: str, end: str, text: str, *, missing_at: str = "top") -> None:
+    """Write ``text`` between the ``start`` and ``end`` markers of ``path``, keeping everything else.
+
+    ``BENCHMARKS.md`` is shared by several scripts, each with its own markers:
+    only the text between one script's markers is replaced. A page without
+    them gets the section at its top (``missing_at="top"``) or its end.
+    """
+    block = f"{start}\n{text.rstrip()}\n{end}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if start in old and end in old:
+        before, rest = old.split(start, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
+        new = before + block + ("\n" + after if after else "")
+    elif missing_at == "top":
+        new = block + ("\n" + old if old else "")
+    else:
+        new = (old.rstrip("\n") + "\n\n" if old else "") + block
+    path.write_text(new, encoding="utf-8")
