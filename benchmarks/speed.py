@@ -314,7 +314,9 @@ def table(result: dict[str, Any], command: str) -> str:
         if result["editable"]
         else "a wheel of the checkout, installed non-editable into a new venv"
     )
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    from gtbench.systems import usable_cores
+
+    cores = usable_cores()
     lines = [
         "## Speed as a user meets it (Reuters-21578 R90, side by side with fastText)",
         "",
