@@ -149,14 +149,18 @@ class TfidfFeatures:
         ``[0, n_features)`` stand for terms that are not features and are
         ignored (see :meth:`ngram_tables`).
         """
-        if not found:
+        occurrences = np.array(found, dtype=np.intp)
+        occurrences.sort()
+        if occurrences.size and (occurrences[0] < 0 or occurrences[-1] >= self.n_features):
+            occurrences = occurrences[occurrences.searchsorted(0) : occurrences.searchsorted(self.n_features)]
+        if not occurrences.size:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        idx, counts = np.unique(np.asarray(found, dtype=np.intp), return_counts=True)
-        if idx[0] < 0 or idx[-1] >= self.n_features:
-            low, high = np.searchsorted(idx, (0, self.n_features))
-            idx, counts = idx[low:high], counts[low:high]
-            if not idx.size:
-                return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
+        # np.unique(return_counts=True) by hand: the same arrays, at half the overhead on a short document.
+        edges = np.empty(occurrences.size + 1, dtype=bool)
+        edges[0] = edges[-1] = True
+        np.not_equal(occurrences[1:], occurrences[:-1], out=edges[1:-1])
+        starts = np.flatnonzero(edges)
+        idx, counts = occurrences[starts[:-1]], np.diff(starts)
         values = self._weight(counts.astype(np.float32), idx)
         norm = float(np.sqrt(np.dot(values, values)))
         return idx, values / norm

@@ -177,15 +177,18 @@ class Scorer:
 
     # ------------------------------------------------------- one document
     def _one(self, text: str, lang: str) -> tuple[np.ndarray, bool]:
+        # One document needs none of a batch's bookkeeping: its own vector, then
+        # its passages' rows in one transform; the floats are those of a batch.
         rows, shared = self._rows(text, lang)
-        if len(rows) == 1:
-            # A single vector: the direct path is cheaper than the batched one, and gives the same floats.
-            idx, values = self.features.transform_indices(rows[0])
-            if idx.size == 0:
-                return self.bias.copy(), False
-            return values @ self.weights[idx] + self.bias, True
-        logits, known = self._logits_of_rows([(rows, shared)])
-        return logits[0], bool(known[0])
+        document = [*rows[0], *chain.from_iterable(rows[1:])] if shared else rows[0]
+        idx, values = self.features.transform_indices(document)
+        if idx.size == 0:
+            return self.bias.copy(), False
+        logits: np.ndarray = values @ self.weights[idx] + self.bias
+        if len(rows) > 1:
+            best = self._row_scores(*self.features.transform_rows(rows[1:])).max(axis=0)
+            logits = pool_scores(logits, best, self.passage_weight)
+        return logits, True
 
     def _rows(self, text: str, lang: str) -> _Rows:
         """Feature indices of the term occurrences of the document, then of each passage if pooled.
@@ -334,17 +337,7 @@ class Scorer:
         n_rows = sum(sizes)
         first = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
         indptr, idx, values = self.features.transform_owned(found, owner, n_rows)
-        bounds = indptr.tolist()
-        weights = self.weights[idx]
-        scores = np.empty((n_rows, self.n_labels), dtype=np.float32)
-        dot = np.dot
-        for r in range(n_rows):
-            start, end = bounds[r], bounds[r + 1]
-            if end > start:
-                dot(values[start:end], weights[start:end], out=scores[r])
-        # A row without known terms (np.empty left it unset) scores the priors.
-        scores[np.flatnonzero(indptr[1:] == indptr[:-1])] = 0.0
-        scores += self.bias
+        scores = self._row_scores(indptr, idx, values)
         logits = scores[first]
         known = indptr[first + 1] > indptr[first]
         pooled = np.flatnonzero(known & (np.asarray(sizes) > 1))
@@ -356,6 +349,21 @@ class Scorer:
             logits[pooled] = pool_scores(logits[pooled], best, self.passage_weight)
         logits[~known] = self.bias  # no known term: the labels' priors
         return logits, known
+
+    def _row_scores(self, indptr: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Log-odds of every row of a CSR batch of vectors, each with the dot product of a lone document."""
+        bounds = indptr.tolist()
+        weights = self.weights[idx]
+        scores = np.empty((len(bounds) - 1, self.n_labels), dtype=np.float32)
+        dot = np.dot
+        for r in range(len(bounds) - 1):
+            start, end = bounds[r], bounds[r + 1]
+            if end > start:
+                dot(values[start:end], weights[start:end], out=scores[r])
+        # A row without known terms (np.empty left it unset) scores the priors.
+        scores[np.flatnonzero(indptr[1:] == indptr[:-1])] = 0.0
+        scores += self.bias
+        return scores
 
     # ---------------------------------------------------------- explaining
     def _vector(self, unigrams: list[str]) -> tuple[np.ndarray, np.ndarray]:
