@@ -86,6 +86,10 @@ class Tagger:
     metadata : dict, optional
         Training facts recorded in the model file (options, data fingerprint,
         cross-validated metrics, versions).
+    token_terms : dict, optional
+        The term of each token of the training vocabulary, per document
+        language, saved with the model so that a loaded model need not stem
+        them again (see :meth:`Analyzer.token_terms <greentag.text.Analyzer.token_terms>`).
 
     Examples
     --------
@@ -110,6 +114,7 @@ class Tagger:
         single_label: bool = False,
         passage_weight: float = 0.0,
         metadata: dict[str, Any] | None = None,
+        token_terms: dict[str, dict[str, str]] | None = None,
     ) -> None:
         n_labels = len(labels)
         coef = np.asarray(coef, dtype=np.float32)
@@ -127,8 +132,17 @@ class Tagger:
         self.single_label = bool(single_label)
         self.passage_weight = float(passage_weight)
         self.metadata: dict[str, Any] = dict(metadata or {})
+        self.token_terms: dict[str, dict[str, str]] = dict(token_terms or {})
         self.path: Path | None = None  # the file it was loaded from, if any
-        self.scorer = Scorer(features, self.coef, self.intercept, self.calibration, text_options, self.passage_weight)
+        self.scorer = Scorer(
+            features,
+            self.coef,
+            self.intercept,
+            self.calibration,
+            text_options,
+            self.passage_weight,
+            self.token_terms,
+        )
 
     # ------------------------------------------------------------------ facts
     @property

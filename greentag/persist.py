@@ -144,6 +144,13 @@ def _build_payload(model: Tagger) -> dict[str, bytes]:
         "single_label": model.single_label,
         "passage_weight": model.passage_weight,
         "metadata": model.metadata,
+        # In the manifest rather than a member of its own: a greentag that
+        # predates it ignores the field (and stems those tokens itself), where
+        # it would refuse an unknown member. Two strings per language, the
+        # tokens and their terms one per line, are cheap to parse and to hash.
+        "token_terms": {
+            lang: ["\n".join(table), "\n".join(table.values())] for lang, table in model.token_terms.items() if table
+        },
         "members": {
             name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for name, data in sorted(members.items())
@@ -453,4 +460,27 @@ def _build(manifest: dict[str, Any], members: dict[str, bytes], source: Path) ->
         "single_label": manifest["single_label"],
         "passage_weight": float(manifest["passage_weight"]),
         "metadata": manifest["metadata"],
+        "token_terms": _token_terms(manifest, text_options, name),
     }
+
+
+def _token_terms(manifest: dict[str, Any], text_options: TextOptions, name: str) -> dict[str, dict[str, str]]:
+    """The manifest's token -> term tables, checked; files from before greentag saved them have none."""
+    encoded = manifest.get("token_terms", {})
+    if not isinstance(encoded, dict):
+        raise ModelError(f"model file {name!r}: manifest field 'token_terms' must be an object")
+    tables = {}
+    for lang, lines in encoded.items():
+        if lang not in text_options.languages:
+            raise ModelError(
+                f"model file {name!r}: manifest field 'token_terms' names {lang!r}, "
+                "which is not one of the model's languages"
+            )
+        tokens, terms = lines if isinstance(lines, list) and len(lines) == 2 else (None, None)
+        if not (isinstance(tokens, str) and isinstance(terms, str)):
+            raise ModelError(f"model file {name!r}: 'token_terms' for {lang!r} must be two strings")
+        tokens, terms = tokens.split("\n"), terms.split("\n")
+        if len(tokens) != len(terms) or "" in tokens:
+            raise ModelError(f"model file {name!r}: 'token_terms' for {lang!r} must give one term per non-empty token")
+        tables[lang] = dict(zip(tokens, terms, strict=True))
+    return tables

@@ -19,7 +19,7 @@ at a time; both give the same floats, bit for bit (tests/test_fast_paths.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain, pairwise, repeat
 from typing import Any
 
@@ -60,6 +60,10 @@ class Scorer:
     passage_weight : float, default=0.0
         How far the best passage lifts a label's log-odds (see
         :mod:`greentag.passages`).
+    token_terms : mapping, optional
+        The terms of the training vocabulary's tokens, per document language
+        (:meth:`Analyzer.token_terms <greentag.text.Analyzer.token_terms>`);
+        the analyzer starts with them instead of stemming each token anew.
 
     Examples
     --------
@@ -78,11 +82,13 @@ class Scorer:
         calibration: np.ndarray,
         text_options: TextOptions,
         passage_weight: float = 0.0,
+        token_terms: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.features = features
         self.text_options = text_options
         self.passage_weight = float(passage_weight)
         self.analyzer = Analyzer(text_options)
+        self.analyzer.remember(token_terms or {})
         # Built here, so that loading a model pays for them rather than its first document.
         self._ids_of_terms, self._pairs = features.ngram_tables()
         self._pair_table = PairTable(self._pairs, len(self._ids_of_terms))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any, Literal, cast
@@ -539,6 +539,8 @@ class Analyzer:
         self._stem = build_stemmer(options.stemmer)
         self._stop_words = resolve_stop_words(options.stop_words, options.languages)
         self._caches: dict[str, dict[str, str]] = {lang: {} for lang in self.languages}
+        # Terms known in advance (a model's token_terms): they survive a reset of the caches.
+        self._known: dict[str, Mapping[str, str]] = {}
         self._chunk_caches: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in self.languages}
         first = self.languages[0]
         self._cache, self._chunks = self._caches[first], self._chunk_caches[first]
@@ -549,10 +551,37 @@ class Analyzer:
 
     def __getstate__(self) -> dict[str, Any]:
         # Callables from NLTK and closures do not pickle; rebuild them instead.
-        return {"options": self.options, "cache_size": self.cache_size}
+        return {"options": self.options, "cache_size": self.cache_size, "known": self._known}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["options"], cache_size=state["cache_size"])  # type: ignore[misc]
+        self.remember(state.get("known", {}))
+
+    def token_terms(self, keep: Collection[str] | None = None) -> dict[str, dict[str, str]]:
+        """Return the term of every token in the caches, per document language, sorted by token.
+
+        Training saves these with the model (only tokens whose term is in
+        ``keep``, the terms the model's features use), so that a loaded model
+        starts with the stems of its training vocabulary instead of computing
+        each again: stemming is most of what a first pass over new text costs.
+        """
+        tables = {}
+        for lang, cache in self._caches.items():
+            table = {token: term for token, term in sorted(cache.items()) if keep is None or term in keep}
+            if table:
+                tables[lang] = table
+        return tables
+
+    def remember(self, token_terms: Mapping[str, Mapping[str, str]]) -> None:
+        """Fill the token caches with known terms, as :meth:`token_terms` gives them.
+
+        The terms must be what this analyzer computes for those tokens (a
+        model's own table is); languages the analyzer does not read are ignored.
+        """
+        for lang, table in token_terms.items():
+            if lang in self._caches:
+                self._known[lang] = table
+                self._caches[lang].update(table)
 
     def language(self, text: str, lang: str | None = None) -> str:
         """Return ``lang`` if given, else the detected language of ``text`` among :attr:`languages`."""
@@ -680,6 +709,7 @@ class Analyzer:
         cache = self._caches[lang]
         if len(cache) > self.cache_size:
             cache.clear()
+            cache.update(self._known.get(lang, {}))
         if self._mark_acronyms is not None:
             chunk = self._mark_acronyms(chunk).lower()
         terms = []

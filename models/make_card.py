@@ -123,6 +123,8 @@ def main() -> None:
         "",
         f"- file size: {size:,} bytes; {model.features.n_features:,} features; {len(classes)} labels",
         f"- at-least-one floor: {model.fallback_floor:.3f}; passage weight: {model.passage_weight}",
+        "- tokens whose term it keeps, so that a first pass need not stem them: "
+        + ", ".join(f"{lang} {len(table):,}" for lang, table in model.token_terms.items()),
         f"- training data SHA-256: `{model.metadata['training']['data_sha256']}`",
         "- built with: "
         + ", ".join(f"{name} {v}" for name, v in model.metadata["training"]["library_versions"].items()),

@@ -71,7 +71,8 @@ def fit_tagger(
     warn_about_label_counts(dict(zip(classes, y.sum(axis=0).tolist(), strict=True)), len(docs), classes)
 
     text_options = options.text.resolved()
-    corpus = _analyse(docs, Analyzer(text_options), _check_langs(langs, len(docs), text_options.languages))
+    analyzer = Analyzer(text_options)
+    corpus = _analyse(docs, analyzer, _check_langs(langs, len(docs), text_options.languages))
     try:
         features = fit_features(corpus.doc_terms, options.features)
     except ValueError as exc:
@@ -114,6 +115,7 @@ def fit_tagger(
         single_label=single_label,
         passage_weight=passage_weight,
         facts=facts,
+        analyzer=analyzer,
     )
 
 

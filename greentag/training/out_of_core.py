@@ -250,6 +250,7 @@ def train_out_of_core(
         single_label=single_label,
         passage_weight=passage_weight,
         facts=facts,
+        analyzer=analyzer,
     )
 
 

@@ -31,7 +31,7 @@ from ..errors import LabelWarning, warn
 from ..features import TfidfFeatures
 from ..model import Tagger
 from ..passages import pool_scores
-from ..text import TextOptions
+from ..text import Analyzer, TextOptions
 from ..thresholds import fit_platt, sigmoid, tune_fallback_floor, tune_threshold
 from .options import TrainOptions
 
@@ -306,12 +306,15 @@ def build_tagger(
     single_label: bool,
     passage_weight: float,
     facts: dict[str, Any],
+    analyzer: Analyzer,
 ) -> Tagger:
     """The trained :class:`Tagger`, its metadata holding the options, ``facts`` and library versions.
 
     ``facts`` are what the way of training knows about the data:
     ``n_documents``, ``n_unlabeled_documents``, ``label_counts``,
     ``data_sha256``, ``cv_folds``, ``cv_metrics`` and any of its own.
+    ``analyzer`` read the training documents: the model keeps the terms it
+    found for the tokens that make its features (:meth:`Analyzer.token_terms`).
     """
     metadata = {
         "training": {
@@ -336,4 +339,5 @@ def build_tagger(
         single_label=single_label,
         passage_weight=passage_weight,
         metadata=metadata,
+        token_terms=analyzer.token_terms(keep=features.ngram_tables()[0]),
     )
