@@ -23,8 +23,9 @@ from being slower than one core: a batch too small to pay for starting the
 pool is tagged in the caller (:func:`worth_starting_workers`), and until the
 first helper has loaded the model, the caller tags every batch, so the work
 goes on from the first millisecond and the helpers join in when ready. The
-helpers' copy of the model is written uncompressed: deflating a large model
-takes about a second that the first call would wait for.
+helpers' copy of the model is written by a thread beside the tagging, and
+uncompressed: deflating a large model takes about a second, and even the
+plain file a fifth of one, that the first call would otherwise wait for.
 """
 
 from __future__ import annotations
@@ -266,6 +267,16 @@ def _load_in_worker(handle: ModelHandle) -> int:
     return os.getpid()
 
 
+def _start_helpers(model: Tagger, workers: int, started: Future[tuple[ModelHandle, Any, list[Future[int]]]]) -> None:
+    """Save ``model`` for the helpers, start them loading it, and put the handle, pool and pings in ``started``."""
+    try:
+        handle = model_handle(model)
+        executor = _executor(workers)
+        started.set_result((handle, executor, [executor.submit(_load_in_worker, handle) for _ in range(workers - 1)]))
+    except BaseException as exc:  # handed to the caller's thread, which raises it
+        started.set_exception(exc)
+
+
 def _done(result: list[list[Tag]]) -> Future[list[list[Tag]]]:
     future: Future[list[list[Tag]]] = Future()
     future.set_result(result)
@@ -329,20 +340,27 @@ def tag_batches_in_parallel(
         for batch in chain(head, source):
             yield model.tag_batch(batch, options)
         return
-    handle = model_handle(model)
     helpers = workers - 1
-    executor = _executor(workers)
-    # Each helper answers a ping once it has loaded the model; until one has,
-    # only this process tags, so the start-up costs it no time.
-    pings = [executor.submit(_load_in_worker, handle) for _ in range(helpers)]
+    # Writing the helpers' model file takes a large model a few tenths of a
+    # second, and starting the helpers more: both happen in a thread (saving
+    # and hashing mostly release the GIL) while this process tags. Each
+    # helper answers a ping once it has loaded the model; until one has, only
+    # this process tags, so the start-up costs it no time.
+    started: Future[tuple[ModelHandle, Any, list[Future[int]]]] = Future()
+    threading.Thread(target=_start_helpers, args=(model, workers, started), daemon=True).start()
+    handle: ModelHandle | None = None
+    executor: Any = None
+    pings: list[Future[int]] = []
     window: deque[Future[list[list[Tag]]]] = deque()
     sent: set[Future[list[list[Tag]]]] = set()
     try:
         for batch in chain(head, source):
+            if handle is None and started.done():
+                handle, executor, pings = started.result()  # a failure to start raises here
             if pings and any(ping.done() for ping in pings):
                 pings = []
             sent = {future for future in sent if not future.done()}
-            if not pings and len(sent) < 2 * helpers:
+            if handle is not None and not pings and len(sent) < 2 * helpers:
                 # Two batches per helper keep it busy while the next is handed over.
                 future = executor.submit(_tag_in_worker, handle, batch, options)
                 sent.add(future)
@@ -353,6 +371,9 @@ def tag_batches_in_parallel(
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
+        # A job done before the helpers were ready leaves them warm for the
+        # next call; waiting here keeps their start within this one.
+        started.result()
     finally:
         _pool_last_used[workers] = time.monotonic()
         # The consumer stopped early, or a batch failed: drop queued work.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +208,26 @@ def test_a_program_that_keeps_asking_for_workers_gets_them(saved_model: Path, mo
     assert model.tag_many(docs, n_jobs=workers, batch_size=20) == expected
     assert model in parallel._handles  # the two calls together paid for the pool
     assert parallel.worth_starting_workers(workers, 1)  # and it stays warm for the next
+
+
+def test_the_caller_tags_while_the_helpers_model_file_is_written(
+    saved_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Saving a large model for the helpers takes tenths of a second: a first call must not wait for it.
+    written = threading.Event()
+    save = parallel.model_handle
+
+    def slow_save(model: Tagger) -> parallel.ModelHandle:
+        time.sleep(3)
+        handle = save(model)
+        written.set()
+        return handle
+
+    monkeypatch.setattr(parallel, "model_handle", slow_save)
+    model = Tagger.load(saved_model)
+    docs = DOCS[:300]
+    stream = model.tag_stream(docs, n_jobs=2, batch_size=20)
+    first = next(stream)
+    assert not written.is_set()  # the first document's tags came before the helpers' file
+    assert [first, *stream] == model.tag_many(docs)
+    assert written.is_set()  # and the call waited for the start it began
