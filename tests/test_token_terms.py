@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +11,10 @@ import pytest
 
 import greentag
 from greentag import Tagger
-from greentag.persist import MANIFEST
 from greentag.text import Analyzer, TextOptions
 
 from .corpus import TEXTS
+from .hostile_files import members_of, write_model
 
 UNSEEN = ["Electrified corridors reshaped the harbours' logistics.", "Windmills, solarization and hydrogenation."]
 
@@ -61,16 +60,9 @@ def test_a_loaded_model_does_not_stem_its_training_vocabulary(
 
 def test_the_known_terms_change_no_score(small_model: Tagger, tmp_path: Path) -> None:
     # The same model from a file written before greentag kept the table.
-    import greentag.persist as persist
-
-    payload = persist._build_payload(small_model)
-    manifest = json.loads(payload[MANIFEST])
-    del manifest["token_terms"]
-    manifest["checksum"] = persist._manifest_checksum(manifest)
-    payload[MANIFEST] = json.dumps(manifest).encode()
-    path = tmp_path / "older.gtm"
-    with open(path, "wb") as handle:
-        persist._write_zip(handle, payload)
+    path = write_model(
+        tmp_path / "older.gtm", members_of(small_model), edit=lambda manifest: manifest.pop("token_terms")
+    )
     older = Tagger.load(path)
     assert older.token_terms == {}
     texts = [*TEXTS, *UNSEEN]
