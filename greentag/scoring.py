@@ -248,8 +248,14 @@ class Scorer:
                 return ids
             except KeyError as missing:
                 chunk = missing.args[0]
-            term_id = self._ids_of_terms.get
-            found = tuple([term_id(term, -1) for term in self.analyzer.chunk_terms(chunk, lang)])
+            # Another spelling of a known word ("Ports," after "ports") is a lookup.
+            bare = self.analyzer.bare_chunk(chunk)
+            found = cache.get(bare) if bare != chunk else None
+            if found is None:
+                term_id = self._ids_of_terms.get
+                found = tuple([term_id(term, -1) for term in self.analyzer.chunk_terms(bare, lang)])
+                if len(bare) <= MAX_CACHED_LENGTH:
+                    cache[bare] = found
             if len(chunk) <= MAX_CACHED_LENGTH:
                 cache[chunk] = found
             ids += found

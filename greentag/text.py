@@ -121,6 +121,9 @@ _KAZAKH_STEMMERS = ("suffixes", "ngrams")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _KAZAKH_LETTERS_RE = re.compile(r"[әғқңөұүһі]")
 _COMPOUND_RE = re.compile(r"\w+(?:-\w+)+")
+# Punctuation that can wrap a word or a number without adding a token or a
+# compound: "(Corridors)," tokenises as "corridors" (see Analyzer.bare_chunk).
+_WRAPPING = ".,;:!?\"'()[]\u00ab\u00bb\u201c\u201d\u2018\u2019"
 
 #: Acronyms kept apart from the words they spell in lower case ("IT" is not
 #: the stop word "it", "US" not "us"); they become terms such as ``_it``.
@@ -530,6 +533,7 @@ class Analyzer:
             if self._multilingual and options.acronyms and options.lowercase
             else None
         )
+        self._acronyms = frozenset(options.acronyms or ()) if self._mark_acronyms is not None else frozenset()
         self._normalize = build_normalizer(
             unicode_form=options.unicode_form,
             lowercase=options.lowercase and self._mark_acronyms is None,
@@ -695,11 +699,42 @@ class Analyzer:
         for chunk in chunks:
             found = get(chunk)
             if found is None:
-                found = self.chunk_terms(chunk, lang)
+                bare = self.bare_chunk(chunk)
+                found = get(bare) if bare != chunk else None
+                if found is None:
+                    found = self.chunk_terms(bare, lang)
+                    if len(bare) <= MAX_CACHED_LENGTH:
+                        cache[bare] = found
                 if len(chunk) <= MAX_CACHED_LENGTH:
                     cache[chunk] = found
             extend(found)
         return terms
+
+    def bare_chunk(self, chunk: str) -> str:
+        """Return a chunk with the same terms as ``chunk`` that its other spellings share.
+
+        A word wrapped in punctuation or written in capitals gives the bare
+        word in lower case, and every plain ASCII number gives ``"0"``; any other
+        chunk gives itself. The chunk caches look a new chunk up by it, so that
+        "Corridors," costs a lookup once "corridors" is known, not an analysis.
+
+        Examples
+        --------
+        >>> analyzer = build_analyzer()
+        >>> analyzer.bare_chunk("(Corridors),"), analyzer.bare_chunk("1,250."), analyzer.bare_chunk("IT,")
+        ('corridors', '0', 'IT,')
+        """
+        core = chunk.strip(_WRAPPING)
+        if core.isalpha():
+            if self._mark_acronyms is None:
+                return core  # already lower case, if the options lowercase at all
+            # An acronym is marked before lowercasing, so neither spelling may be one.
+            lower = core.lower()
+            if lower.isalpha() and core not in self._acronyms and lower not in self._acronyms:
+                return lower
+        elif core[:1].isdigit() and core.isascii() and _NUMBER_RE.fullmatch(core):
+            return "0"  # not other digits: Kazakh n-grams take any non-ASCII token apart
+        return chunk
 
     def chunk_terms(self, chunk: str, lang: str = "en") -> tuple[str, ...]:
         """Return the terms of one whitespace-free chunk; the slow path behind the chunk cache.

@@ -9,6 +9,7 @@ computation it replaces, to the last bit of every score.
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 from pathlib import Path
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 import greentag
 from greentag.features import TfidfFeatures
 from greentag.passages import pool_scores, split_passages
-from greentag.text import ngrams
+from greentag.text import build_analyzer, ngrams
 
 from .corpus import LABELS, TEXTS
 
@@ -75,6 +76,101 @@ def test_split_passages_follows_the_regex_rule(text: str, min_words: int) -> Non
 )
 def test_split_passages_follows_the_regex_rule_on_any_text(text: str, min_words: int) -> None:
     assert split_passages(text, min_words) == split_passages_by_regex(text, min_words)
+
+
+# Analyzers whose options change what a bare chunk may be: acronyms marked or
+# not (one of them all lower case), case kept, no placeholders, Kazakh n-grams.
+_BARE_ANALYZERS = {
+    "default": build_analyzer(),
+    "english-only": build_analyzer(languages=("en",)),
+    "case-kept": build_analyzer(lowercase=False),
+    "no-placeholders": build_analyzer(placeholders=False),
+    "lower-case-acronym": build_analyzer(acronyms=("eu", "IT", "EVs")),
+    "kazakh-ngrams": build_analyzer(kazakh="ngrams"),
+}
+_AWKWARD_CHUNKS = [
+    "(Corridors),",
+    "IT,",
+    "it.",
+    "EVs;",
+    "'EVs'",
+    "EU",
+    "eu,",
+    "\u0130stanbul,",
+    "STRASSE.",
+    "stra\u00dfe",
+    "\u01c5ungla",
+    "1,250.",
+    ".5",
+    "(1987)",
+    "\u0663\u0664,",
+    "\u00b2",
+    "5g,",
+    "www.",
+    "'tis",
+    "exporters'",
+    "\u00ab\u0410\u0441\u0442\u0430\u043d\u0430\u00bb",
+    "\u049a\u0430\u0437\u0430\u049b\u0441\u0442\u0430\u043d,",
+    "\u4e2d\u56fd\u7ecf\u6d4e,",
+    "_under_",
+    "--",
+    "",
+    ",",
+    "co-operation.",
+    "a@b.kz,",
+]
+_CHUNK_CHARACTERS = "aZeIT\u0130\u0131\u00df\u01c5\u0410\u04d9\u049b\u4e2d\u56fd09\u0663\u00b2_-@/.,;:!?\"'()[]\u00ab\u00bb\u201c\u201d\u2019"
+
+
+def _seed_chunks() -> list[str]:
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    texts = [json.loads(line)["text"] for path in sorted(seeds.glob("*.jsonl")) for line in path.open(encoding="utf-8")]
+    normalize = _BARE_ANALYZERS["default"]._normalize
+    return sorted({chunk for text in texts for chunk in normalize(text).split()})
+
+
+@pytest.mark.parametrize("name", sorted(_BARE_ANALYZERS))
+def test_a_bare_chunk_has_the_terms_of_its_chunk(name: str) -> None:
+    analyzer = _BARE_ANALYZERS[name]
+    chunks = _AWKWARD_CHUNKS + _seed_chunks()
+    assert len(chunks) > 5000  # the seed corpus is there, in all its languages
+    changed = 0
+    for chunk in chunks:
+        bare = analyzer.bare_chunk(chunk)
+        if bare == chunk:
+            continue
+        changed += 1
+        for lang in analyzer.languages:
+            assert analyzer.chunk_terms(bare, lang) == analyzer.chunk_terms(chunk, lang), (chunk, bare, lang)
+    assert changed > len(chunks) // 10  # the shortcut is taken
+
+
+@settings(max_examples=300, deadline=None)
+@given(chunk=st.text(alphabet=_CHUNK_CHARACTERS, max_size=12))
+def test_a_bare_chunk_has_the_terms_of_any_chunk(chunk: str) -> None:
+    for analyzer in _BARE_ANALYZERS.values():
+        bare = analyzer.bare_chunk(chunk)
+        for lang in analyzer.languages:
+            assert analyzer.chunk_terms(bare, lang) == analyzer.chunk_terms(chunk, lang), (chunk, bare, lang)
+
+
+def test_another_spelling_of_a_known_word_is_not_analysed_again() -> None:
+    model = greentag.train(TEXTS, LABELS, min_df=1, cv=3)
+    analyzed: list[str] = []
+    chunk_terms = model.scorer.analyzer.chunk_terms
+    model.scorer.analyzer.chunk_terms = lambda chunk, lang="en": analyzed.append(chunk) or chunk_terms(chunk, lang)
+    first = model.predict_proba(["Solar farms feed the grid."])
+    assert "solar" in analyzed
+    analyzed.clear()
+    again = model.predict_proba(["SOLAR (Solar) solar, farms feed the grid!"])
+    assert analyzed == []  # every chunk was another spelling of a known one
+    assert again.tobytes() != first.tobytes()  # three solars are not one
+    assert (
+        again.tobytes()
+        == greentag.train(TEXTS, LABELS, min_df=1, cv=3)
+        .predict_proba(["SOLAR (Solar) solar, farms feed the grid!"])
+        .tobytes()
+    )
 
 
 @pytest.fixture(scope="module")
