@@ -17,17 +17,17 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .data import read_dataset
 from .default import load_default
 from .errors import DataError, GreentagError, GreentagWarning, InputTypeError, LabelWarning, ModelError
 from .language import LANGUAGES, detect_language
 from .model import Explanation, Tag, Tagger
-from .training import train
 
 if TYPE_CHECKING:
     import pandas
 
+    from .data import read_dataset
     from .estimator import TopicTagger
+    from .training import train
 
 __all__ = [
     "LANGUAGES",
@@ -56,13 +56,27 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # TopicTagger is loaded on first use: importing scikit-learn's estimator
-    # machinery would more than double the time of ``import greentag``.
+    # Loaded on first use, so that a process that only tags does not pay for
+    # them: scikit-learn's estimator machinery would more than double the
+    # time of ``import greentag``, and training and reading datasets add a
+    # tenth to a cold start.
     if name == "TopicTagger":
         from .estimator import TopicTagger
 
         return TopicTagger
+    if name == "train":
+        from .training import train
+
+        return train
+    if name == "read_dataset":
+        from .data import read_dataset
+
+        return read_dataset
     raise AttributeError(f"module 'greentag' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def tag(text: str, *, threshold: float | None = None, top_k: int | None = None, lang: str | None = None) -> list[Tag]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import greentag
@@ -188,3 +191,15 @@ def test_evaluate_counts_unknown_labels_as_missed(small_model: Tagger) -> None:
 
 def test_repr(small_model: Tagger) -> None:
     assert repr(small_model).startswith("<Tagger: 4 labels,")
+
+
+def test_tagging_does_not_import_training_or_dataset_readers() -> None:
+    # A process that only tags should not pay for them at start-up.
+    code = (
+        "import sys, greentag; greentag.tag('Wind farms feed the grid.');"
+        "print(any(m in sys.modules for m in ('greentag.training', 'greentag.data')));"
+        "greentag.train; greentag.read_dataset;"
+        "print(all(m in sys.modules for m in ('greentag.training', 'greentag.data')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
