@@ -76,14 +76,14 @@ _pool_last_used: dict[int, float] = {}
 # Text of earlier calls that asked for workers and were tagged here instead.
 _declined_characters: Counter[int] = Counter()
 # Below this much text a cold start of the workers costs more than it saves.
-# A worker answers its first ping after about 0.7 s (Python, imports, the
-# model); the caller tags beside the workers meanwhile, so a start costs the
-# first call little once the job outlasts that wait. Measured on 2 cores with
-# an R90 model on 10.8k Reuters articles (8.6M characters), first call,
-# 3 rounds: in-process 6,000-7,050 docs/s, pool started 6,300-6,750 docs/s,
-# and the second call 13,000-14,400 docs/s instead of 6,700-7,700. About
-# 0.6 s of one-core work on that model is 4M characters.
-COLD_START_MIN_CHARACTERS = 4_000_000
+# A worker answers its first ping after about 0.9 s (Python, imports, the
+# model), and while it starts it slows the caller, which tags beside it, by
+# about 0.2-0.4 s on 2 cores. Measured with an R90 model, first call, fresh
+# processes, n_jobs=1 against n_jobs=-1 alternating, 3 rounds each: 10.8k
+# Reuters articles (8.5M characters) 7,870 against 7,600 docs/s (the pool
+# loses); R90 and 20 Newsgroups, 14k articles (13.1M characters) 2.70 against
+# 2.35 s (it gains 13%); 29.6k articles (41M characters) 7.8 against 5.3 s.
+COLD_START_MIN_CHARACTERS = 12_000_000
 
 
 @dataclass(frozen=True)
