@@ -745,10 +745,17 @@ class Analyzer:
         if len(cache) > self.cache_size:
             cache.clear()
             cache.update(self._known.get(lang, {}))
-        if self._mark_acronyms is not None:
-            chunk = self._mark_acronyms(chunk).lower()
+        if chunk.isalpha() and chunk not in self._acronyms:
+            # A word alone, most new chunks: nothing to mark, and it is its only token.
+            if self._mark_acronyms is not None:
+                chunk = chunk.lower()
+            tokens = [chunk] if chunk.isalpha() else self._tokenize(chunk)
+        else:
+            if self._mark_acronyms is not None:
+                chunk = self._mark_acronyms(chunk).lower()
+            tokens = self._tokenize(chunk)
         terms = []
-        for token in self._tokenize(chunk):
+        for token in tokens:
             term = cache.get(token)
             if term is None:
                 if "@" in token or "://" in token or token.startswith("www."):

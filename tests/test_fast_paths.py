@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import greentag
 from greentag.features import TfidfFeatures
 from greentag.passages import pool_scores, split_passages
-from greentag.text import build_analyzer, ngrams
+from greentag.text import build_acronym_marker, build_analyzer, build_tokenizer, ngrams
 
 from .corpus import LABELS, TEXTS
 
@@ -152,6 +152,15 @@ def test_a_bare_chunk_has_the_terms_of_any_chunk(chunk: str) -> None:
         bare = analyzer.bare_chunk(chunk)
         for lang in analyzer.languages:
             assert analyzer.chunk_terms(bare, lang) == analyzer.chunk_terms(chunk, lang), (chunk, bare, lang)
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=12))
+def test_a_word_alone_is_its_only_token_and_no_acronym(word: str) -> None:
+    # chunk_terms skips the acronym marker and the tokeniser for a chunk of letters on these grounds.
+    assert build_tokenizer()(word) == [word]
+    acronyms = [a for a in _BARE_ANALYZERS["lower-case-acronym"].options.acronyms or () if a != word]
+    assert build_acronym_marker(acronyms)(word) == word
 
 
 def test_another_spelling_of_a_known_word_is_not_analysed_again() -> None:
