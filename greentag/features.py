@@ -155,12 +155,7 @@ class TfidfFeatures:
             occurrences = occurrences[occurrences.searchsorted(0) : occurrences.searchsorted(self.n_features)]
         if not occurrences.size:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        # np.unique(return_counts=True) by hand: the same arrays, at half the overhead on a short document.
-        edges = np.empty(occurrences.size + 1, dtype=bool)
-        edges[0] = edges[-1] = True
-        np.not_equal(occurrences[1:], occurrences[:-1], out=edges[1:-1])
-        starts = np.flatnonzero(edges)
-        idx, counts = occurrences[starts[:-1]], np.diff(starts)
+        idx, counts = _runs(occurrences)
         values = self._weight(counts.astype(np.float32), idx)
         norm = float(np.sqrt(np.dot(values, values)))
         return idx, values / norm
@@ -195,7 +190,9 @@ class TfidfFeatures:
         if not features.all():
             flat, owner = flat[features], owner[features]
         # One sort orders every row's indices and counts their repeats.
-        keys, counts = np.unique(owner * width + flat, return_counts=True)
+        keys = owner * width + flat
+        keys.sort()
+        keys, counts = _runs(keys)
         row_of = keys // width
         idx = keys - row_of * width
         values = self._weight(counts.astype(np.float32), idx)
@@ -232,6 +229,19 @@ class TfidfFeatures:
         tf = 1.0 + np.log(counts) if self.sublinear_tf else counts
         weighted: np.ndarray = (tf * self.idf[idx]).astype(np.float32, copy=False)
         return weighted
+
+
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how often each occurs.
+
+    ``np.unique(ordered, return_counts=True)`` by hand: the same arrays, at
+    half the overhead on a short document.
+    """
+    edges = np.empty(ordered.size + 1, dtype=bool)
+    edges[0] = edges[-1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=edges[1:-1])
+    starts = np.flatnonzero(edges)
+    return ordered[starts[:-1]], np.diff(starts)
 
 
 def _l2_normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
