@@ -28,7 +28,7 @@ import numpy as np
 from .features import TfidfFeatures
 from .pairs import PairTable
 from .passages import pool_scores
-from .text import MAX_CACHED_LENGTH, Analyzer, TextOptions, ngrams
+from .text import Analyzer, TextOptions, ngrams
 
 __all__ = ["Scorer"]
 
@@ -247,18 +247,12 @@ class Scorer:
                     ids += cache[chunk]
                 return ids
             except KeyError as missing:
-                chunk = missing.args[0]
-            # Another spelling of a known word ("Ports," after "ports") is a lookup.
-            bare = self.analyzer.bare_chunk(chunk)
-            found = cache.get(bare) if bare != chunk else None
-            if found is None:
-                term_id = self._ids_of_terms.get
-                found = tuple([term_id(term, -1) for term in self.analyzer.chunk_terms(bare, lang)])
-                if len(bare) <= MAX_CACHED_LENGTH:
-                    cache[bare] = found
-            if len(chunk) <= MAX_CACHED_LENGTH:
-                cache[chunk] = found
-            ids += found
+                found: tuple[int, ...] = self.analyzer.cache_new_chunk(cache, missing.args[0], lang, self._term_ids_of)
+                ids += found
+
+    def _term_ids_of(self, terms: tuple[str, ...]) -> tuple[int, ...]:
+        term_id = self._ids_of_terms.get
+        return tuple([term_id(term, -1) for term in terms])
 
     def _ngram_ids(self, ids: list[int]) -> list[int]:
         """Feature indices of the n-grams (n <= 2) of a run of term ids; misses are -1."""

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from . import kazakh
 from .chinese import HAN_RUN, SEGMENTERS, build_segmenter
@@ -124,6 +124,8 @@ _COMPOUND_RE = re.compile(r"\w+(?:-\w+)+")
 # Punctuation that can wrap a word or a number without adding a token or a
 # compound: "(Corridors)," tokenises as "corridors" (see Analyzer.bare_chunk).
 _WRAPPING = ".,;:!?\"'()[]\u00ab\u00bb\u201c\u201d\u2018\u2019"
+# What a chunk cache holds for a chunk: its terms (Analyzer) or their ids (Scorer).
+_Cached = TypeVar("_Cached")
 
 #: Acronyms kept apart from the words they spell in lower case ("IT" is not
 #: the stop word "it", "US" not "us"); they become terms such as ``_it``.
@@ -699,16 +701,32 @@ class Analyzer:
         for chunk in chunks:
             found = get(chunk)
             if found is None:
-                bare = self.bare_chunk(chunk)
-                found = get(bare) if bare != chunk else None
-                if found is None:
-                    found = self.chunk_terms(bare, lang)
-                    if len(bare) <= MAX_CACHED_LENGTH:
-                        cache[bare] = found
-                if len(chunk) <= MAX_CACHED_LENGTH:
-                    cache[chunk] = found
+                found = self.cache_new_chunk(cache, chunk, lang, tuple)
             extend(found)
         return terms
+
+    def cache_new_chunk(
+        self,
+        cache: dict[str, _Cached],
+        chunk: str,
+        lang: str,
+        convert: Callable[[tuple[str, ...]], _Cached],
+    ) -> _Cached:
+        """Return and cache ``convert(terms)`` for a chunk missing from ``cache``.
+
+        Another spelling of a cached chunk ("Ports," after "ports") is a
+        lookup by its :meth:`bare_chunk`; only a chunk new in every spelling
+        is analysed (:meth:`chunk_terms`), and it is cached under both names.
+        """
+        bare = self.bare_chunk(chunk)
+        found = cache.get(bare) if bare != chunk else None
+        if found is None:
+            found = convert(self.chunk_terms(bare, lang))
+            if len(bare) <= MAX_CACHED_LENGTH:
+                cache[bare] = found
+        if len(chunk) <= MAX_CACHED_LENGTH:
+            cache[chunk] = found
+        return found
 
     def bare_chunk(self, chunk: str) -> str:
         """Return a chunk with the same terms as ``chunk`` that its other spellings share.
