@@ -183,18 +183,23 @@ class Scorer:
 
     # ------------------------------------------------------- one document
     def _one(self, text: str, lang: str) -> tuple[np.ndarray, bool]:
-        # One document needs none of a batch's bookkeeping: its own vector, then
-        # its passages' rows in one transform; the floats are those of a batch.
+        # One document needs none of a batch's bookkeeping; a pooled one is
+        # vectorised with its passages in one transform (a row each), which
+        # pays numpy's per-call cost once. The floats are those of a batch.
         rows, shared = self._rows(text, lang)
-        document = [*rows[0], *chain.from_iterable(rows[1:])] if shared else rows[0]
-        idx, values = self.features.transform_indices(document)
-        if idx.size == 0:
+        if len(rows) == 1:
+            idx, values = self.features.transform_indices(rows[0])
+            if idx.size == 0:
+                return self.bias.copy(), False
+            logits: np.ndarray = values @ self.weights[idx] + self.bias
+            return logits, True
+        if shared:
+            rows = [[*rows[0], *chain.from_iterable(rows[1:])], *rows[1:]]
+        indptr, idx, values = self.features.transform_rows(rows)
+        if indptr[1] == indptr[0]:
             return self.bias.copy(), False
-        logits: np.ndarray = values @ self.weights[idx] + self.bias
-        if len(rows) > 1:
-            best = self._row_scores(*self.features.transform_rows(rows[1:])).max(axis=0)
-            logits = pool_scores(logits, best, self.passage_weight)
-        return logits, True
+        scores = self._row_scores(indptr, idx, values)
+        return pool_scores(scores[0], scores[1:].max(axis=0), self.passage_weight), True
 
     def _rows(self, text: str, lang: str) -> _Rows:
         """Feature indices of the term occurrences of the document, then of each passage if pooled.
