@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import DataError, ModelError, OptionError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["FeatureOptions", "TfidfFeatures", "fit_features"]
 
@@ -211,6 +213,8 @@ class TfidfFeatures:
 
     def transform(self, docs_terms: Iterable[Iterable[str]]) -> sp.csr_matrix:
         """Return the l2-normalised TF-IDF matrix of many documents (one row each)."""
+        import scipy.sparse as sp  # for training and evaluation: tagging never imports it
+
         rows: list[int] = []
         cols: list[int] = []
         n_docs = 0

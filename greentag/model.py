@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
-from scipy.special import expit
 
 from .decision import TagOptions, decide, decide_many
 from .errors import ModelError, UnknownLabelError
+from .expit import expit
 from .features import TfidfFeatures
 from .language import check_language
 from .results import Explanation, Tag

@@ -1,0 +1,71 @@
+"""import_light: one module of a package without its __init__, sys.modules left as it was."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from greentag.light_imports import import_light
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A package ``heavy`` whose __init__ records that it ran, with two submodules."""
+    root = tmp_path / "heavy"
+    (root / "inner").mkdir(parents=True)
+    (root / "__init__.py").write_text("import sys\nsys.heavy_init_ran = True\nVALUE = 7\n")
+    (root / "inner" / "__init__.py").write_text("raise RuntimeError('the inner __init__ ran')\n")
+    (root / "inner" / "light.py").write_text("ANSWER = 42\n")
+    (root / "needs_init.py").write_text("from heavy import VALUE\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delattr(sys, "heavy_init_ran", raising=False)
+    yield "heavy"
+    for name in [m for m in sys.modules if m == "heavy" or m.startswith("heavy.")]:
+        del sys.modules[name]
+
+
+def test_the_module_loads_without_the_package_inits(package: str) -> None:
+    before = set(sys.modules)
+    light = import_light("heavy.inner.light", ("heavy", "heavy.inner"))
+    assert light.ANSWER == 42
+    assert not hasattr(sys, "heavy_init_ran")
+    assert set(sys.modules) == before  # nothing left behind, not even the stand-ins
+
+
+def test_a_module_that_needs_the_init_gets_the_ordinary_import(package: str) -> None:
+    needs_init = import_light("heavy.needs_init", ("heavy",))
+    assert needs_init.VALUE == 7
+    assert getattr(sys, "heavy_init_ran", False)  # the light way failed, the ordinary one ran
+
+
+def test_a_loaded_package_is_used_as_it_is(package: str) -> None:
+    import heavy  # type: ignore[import-not-found]
+
+    needs_init = import_light("heavy.needs_init", ("heavy",))
+    assert sys.modules["heavy"] is heavy and needs_init.VALUE == 7
+
+
+def test_a_missing_package_raises_the_ordinary_error() -> None:
+    with pytest.raises(ModuleNotFoundError):
+        import_light("no_such_package_here.module", ("no_such_package_here",))
+
+
+def test_tagging_imports_no_scipy_and_its_expit_is_scipys() -> None:
+    code = (
+        "import sys, greentag; greentag.tag('Wind farms feed the grid.');"
+        "print(any(m.split('.')[0] in ('scipy', 'sklearn', 'nltk') for m in sys.modules));"
+        "import scipy.special; from greentag.expit import expit;"
+        "print(expit is scipy.special.expit)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
+
+
+def test_expit_is_scipys_when_scipy_came_first() -> None:
+    code = "import scipy.special, greentag.expit; print(greentag.expit.expit is scipy.special.expit)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True"]
