@@ -118,19 +118,22 @@ class TfidfFeatures:
         Built on first use.
         """
         if self._tables is None:
+            get, n_features = self.index.get, self.n_features
             extra: dict[str, int] = {}
             pairs: dict[tuple[int, int], int] = {}
             for term, i in self.index.items():
-                parts = term.split(" ") if " " in term else ()
-                if len(parts) != 2:
+                if " " not in term:
                     continue
-                ids = []
-                for part in parts:
-                    j = self.index.get(part)
-                    if j is None:
-                        j = extra.setdefault(part, self.n_features + len(extra))
-                    ids.append(j)
-                pairs[ids[0], ids[1]] = i
+                first, _, second = term.partition(" ")
+                if " " in second:
+                    continue  # a trigram or longer: not looked up by pairs
+                a = get(first)
+                if a is None:
+                    a = extra.setdefault(first, n_features + len(extra))
+                b = get(second)
+                if b is None:
+                    b = extra.setdefault(second, n_features + len(extra))
+                pairs[a, b] = i
             self._tables = ({**self.index, **extra} if extra else self.index, pairs)
         return self._tables
 
