@@ -46,7 +46,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -57,6 +57,8 @@ from .results import Tag
 
 if TYPE_CHECKING:
     from .model import Tagger
+
+_Item = TypeVar("_Item")
 
 __all__ = ["ModelHandle", "cached_model", "load_counts", "model_handle", "resolve_n_jobs", "tag_batches_in_parallel"]
 
@@ -277,6 +279,22 @@ def _start_helpers(model: Tagger, workers: int, started: Future[tuple[ModelHandl
         started.set_exception(exc)
 
 
+def _flag_last(items: Iterable[_Item]) -> Iterator[tuple[_Item, bool]]:
+    """Yield each item with whether it is the last, reading one item ahead.
+
+    Examples
+    --------
+    >>> list(_flag_last("abc"))
+    [('a', False), ('b', False), ('c', True)]
+    """
+    iterator = iter(items)
+    for current in iterator:
+        for following in iterator:
+            yield current, False
+            current = following
+        yield current, True
+
+
 def _done(result: list[list[Tag]]) -> Future[list[list[Tag]]]:
     future: Future[list[list[Tag]]] = Future()
     future.set_result(result)
@@ -354,14 +372,15 @@ def tag_batches_in_parallel(
     window: deque[Future[list[list[Tag]]]] = deque()
     sent: set[Future[list[list[Tag]]]] = set()
     try:
-        for batch in chain(head, source):
+        for batch, last in _flag_last(chain(head, source)):
             if handle is None and started.done():
                 handle, executor, pings = started.result()  # a failure to start raises here
             if pings and any(ping.done() for ping in pings):
                 pings = []
             sent = {future for future in sent if not future.done()}
-            if handle is not None and not pings and len(sent) < 2 * helpers:
-                # Two batches per helper keep it busy while the next is handed over.
+            if handle is not None and not pings and len(sent) < 2 * helpers and not last:
+                # Two batches per helper keep it busy while the next is handed over;
+                # the last batch is this process's, which would otherwise only wait.
                 future = executor.submit(_tag_in_worker, handle, batch, options)
                 sent.add(future)
                 window.append(future)
