@@ -12,6 +12,12 @@ so that a later ordinary import by anyone is the complete one. The code that
 runs is the package's own. When the light way cannot work (the package is
 imported already, or the module needs something a stand-in lacks), the
 ordinary import is used: the objects are the same either way.
+
+The stand-ins are in ``sys.modules`` only while the module loads, under a lock
+that serialises light imports; another thread importing the same package at
+that moment would see them. greentag loads ``expit`` while ``greentag.model``
+is imported and the stemmers when the first analyzer is built, which in
+practice happens before any threads of the caller's own touch scipy or NLTK.
 """
 
 from __future__ import annotations
