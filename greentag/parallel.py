@@ -11,7 +11,8 @@ long-running service pays the load once per worker, not once per call.
 
 The caller is one of the ``n_jobs`` workers: it tags batches itself beside
 ``n_jobs - 1`` helper processes, handing a batch to a helper only while that
-helper has fewer than two in hand. At most ``2 * n_jobs`` results wait for
+helper has fewer than two in hand, and tagging the last batch itself rather
+than waiting for a helper's queue (batches are read one ahead). At most ``2 * n_jobs`` results wait for
 the consumer: a new batch is read from the input only when the consumer has
 taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
 batch whenever one completes, whether or not the consumer keeps up, so a slow
@@ -58,9 +59,9 @@ from .results import Tag
 if TYPE_CHECKING:
     from .model import Tagger
 
-_Item = TypeVar("_Item")
-
 __all__ = ["ModelHandle", "cached_model", "load_counts", "model_handle", "resolve_n_jobs", "tag_batches_in_parallel"]
+
+_Item = TypeVar("_Item")
 
 _MAX_CACHED_MODELS = 4
 # Idle workers stay this long (seconds), so that repeated calls reuse them.

@@ -231,3 +231,38 @@ def test_the_caller_tags_while_the_helpers_model_file_is_written(
     assert not written.is_set()  # the first document's tags came before the helpers' file
     assert [first, *stream] == model.tag_many(docs)
     assert written.is_set()  # and the call waited for the start it began
+
+
+def test_the_last_batch_is_tagged_here_not_queued_for_a_helper(
+    saved_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Queued behind a helper's other batches, the last one would keep this process waiting.
+    monkeypatch.setattr(parallel, "COLD_START_MIN_CHARACTERS", 0)
+    model = Tagger.load(saved_model)
+    docs = [f"{doc} ({number})" for number, doc in enumerate(DOCS)]  # every batch its own
+    # Whether a helper would have room for the last batch depends on where a
+    # job ends in the rhythm of hand-overs: three job lengths try each place.
+    sizes = (len(docs), len(docs) - 10, len(docs) - 20)
+    expected = {size: model.tag_many(docs[:size]) for size in sizes}
+    model.tag_many(docs, n_jobs=2, batch_size=10)  # starts the pool
+    executor = parallel._executor(2)
+    executor.submit(os.getpid).result()  # the helper is up
+    submit, tag_batch = executor.submit, model.tag_batch
+    sent: list[list[str]] = []
+
+    def recording_submit(fn: object, *args: object) -> object:
+        if fn is parallel._tag_in_worker:
+            sent.append(args[1])  # type: ignore[arg-type]
+        return submit(fn, *args)
+
+    def slow_tag_batch(batch: list[str], options: object) -> object:
+        time.sleep(0.01)  # this process is the slow one: the helper always has room
+        return tag_batch(batch, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(executor, "submit", recording_submit)
+    monkeypatch.setattr(model, "tag_batch", slow_tag_batch)
+    for size in sizes:
+        sent.clear()
+        assert model.tag_many(docs[:size], n_jobs=2, batch_size=10) == expected[size]
+        assert sent  # the helper took part
+        assert docs[size - 10 : size] not in sent
