@@ -22,6 +22,7 @@ import struct
 import tempfile
 import threading
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +76,11 @@ def save_model(model: Tagger, path: str | os.PathLike[str], *, compress: bool = 
         Target file; its folder must exist. An existing file is replaced
         only once the new one is completely written.
     compress : bool, default=True
-        Deflate the members. A file that only this machine's worker
-        processes read is written stored: compressing a large model takes
-        about a second, which a first parallel call would otherwise wait for.
+        Deflate the members that deflating shrinks by a quarter or more
+        (the others load faster stored). A file that only this machine's
+        worker processes read is written all stored: compressing a large
+        model takes about a second, which a first parallel call would
+        otherwise wait for.
 
     Raises
     ------
@@ -168,13 +171,22 @@ def _manifest_checksum(manifest: dict[str, Any]) -> str:
     ).hexdigest()
 
 
+_COMPRESS_LEVEL = 6
+# A member that deflating shrinks by less than this share is stored as it is:
+# inflating it would cost every load more time than the bytes it saves (the
+# dense weights of a small model hardly compress).
+_WORTH_DEFLATING = 0.25
+
+
 def _write_zip(handle: Any, members: dict[str, bytes], *, compress: bool = True) -> None:
     with zipfile.ZipFile(handle, "w") as archive:
         for name in [MANIFEST, *sorted(set(members) - {MANIFEST})]:
+            data = members[name]
+            deflate = compress and len(zlib.compress(data, _COMPRESS_LEVEL)) < (1 - _WORTH_DEFLATING) * len(data)
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, members[name], compresslevel=6 if compress else None)
+            archive.writestr(info, data, compresslevel=_COMPRESS_LEVEL if deflate else None)
 
 
 # ---------------------------------------------------------------------- load

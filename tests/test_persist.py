@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import greentag
+import greentag.default
 from greentag import ModelError, Tagger
 from greentag.persist import FORMAT_VERSION, MANIFEST, read_manifest, save_model
 
@@ -49,6 +51,21 @@ def test_an_uncompressed_file_loads_to_the_same_model(small_model: Tagger, tmp_p
     loaded = Tagger.load(tmp_path / "stored.gtm")
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), small_model.predict_proba(TEXTS))
     assert loaded.tag_many(TEXTS) == small_model.tag_many(TEXTS)
+
+
+def test_only_members_that_deflate_well_are_deflated(small_model: Tagger, tmp_path: Path) -> None:
+    # Inflating a member that hardly shrinks costs each load more than its bytes save.
+    path = tmp_path / "model.gtm"
+    small_model.save(path)
+    kinds = set()
+    for saved in (path, greentag.default.default_model_path()):  # the shipped file was saved the same way
+        with zipfile.ZipFile(saved) as archive:
+            for info in archive.infolist():
+                data = archive.read(info.filename)
+                shrinks = len(zlib.compress(data, 6)) < 0.75 * len(data)
+                assert info.compress_type == (zipfile.ZIP_DEFLATED if shrinks else zipfile.ZIP_STORED), info.filename
+                kinds.add(info.compress_type)
+    assert kinds == {zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED}  # dense weights hardly shrink; text does
 
 
 def test_file_is_a_zip_of_json_and_npy_only(small_model: Tagger, tmp_path: Path) -> None:
