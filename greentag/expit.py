@@ -21,7 +21,7 @@ __all__ = ["expit"]
 
 def _load_expit() -> Any:
     try:
-        return import_light("scipy.special._ufuncs", ("scipy", "scipy.special")).expit
+        return import_light("scipy.special._ufuncs", ("scipy", "scipy.special", "scipy._lib")).expit
     except (ImportError, AttributeError):
         from scipy.special import expit as scipy_expit
 
