@@ -174,15 +174,22 @@ def _manifest_checksum(manifest: dict[str, Any]) -> str:
 _COMPRESS_LEVEL = 6
 # A member that deflating shrinks by less than this share is stored as it is:
 # inflating it would cost every load more time than the bytes it saves (the
-# dense weights of a small model hardly compress).
+# dense weights of a small model hardly compress). Its first megabyte decides,
+# so that a large member is not compressed twice.
 _WORTH_DEFLATING = 0.25
+_SAMPLE_BYTES = 1 << 20
+
+
+def _deflates_well(data: bytes) -> bool:
+    sample = data[:_SAMPLE_BYTES]
+    return len(zlib.compress(sample, _COMPRESS_LEVEL)) < (1 - _WORTH_DEFLATING) * len(sample)
 
 
 def _write_zip(handle: Any, members: dict[str, bytes], *, compress: bool = True) -> None:
     with zipfile.ZipFile(handle, "w") as archive:
         for name in [MANIFEST, *sorted(set(members) - {MANIFEST})]:
             data = members[name]
-            deflate = compress and len(zlib.compress(data, _COMPRESS_LEVEL)) < (1 - _WORTH_DEFLATING) * len(data)
+            deflate = compress and _deflates_well(data)
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16

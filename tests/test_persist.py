@@ -62,7 +62,8 @@ def test_only_members_that_deflate_well_are_deflated(small_model: Tagger, tmp_pa
         with zipfile.ZipFile(saved) as archive:
             for info in archive.infolist():
                 data = archive.read(info.filename)
-                shrinks = len(zlib.compress(data, 6)) < 0.75 * len(data)
+                sample = data[: 1 << 20]  # the first megabyte decides
+                shrinks = len(zlib.compress(sample, 6)) < 0.75 * len(sample)
                 assert info.compress_type == (zipfile.ZIP_DEFLATED if shrinks else zipfile.ZIP_STORED), info.filename
                 kinds.add(info.compress_type)
     assert kinds == {zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED}  # dense weights hardly shrink; text does
