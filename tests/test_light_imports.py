@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from greentag.light_imports import import_light
+
+from .processes import printed_words
 
 
 @pytest.fixture
@@ -61,11 +62,9 @@ def test_tagging_imports_no_scipy_and_its_expit_is_scipys() -> None:
         "import scipy.special; from greentag.expit import expit;"
         "print(expit is scipy.special.expit)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "True"]
+    assert printed_words(code) == ["False", "True"]
 
 
 def test_expit_is_scipys_when_scipy_came_first() -> None:
     code = "import scipy.special, greentag.expit; print(greentag.expit.expit is scipy.special.expit)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True"]
+    assert printed_words(code) == ["True"]

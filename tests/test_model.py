@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import greentag
 from greentag import Tag, Tagger
 
 from .corpus import LABELS, TEXTS
+from .processes import printed_words
 
 MIXED = "Diesel prices raised the cost of trucks at the port; the bank lent money for fuel."
 
@@ -201,5 +199,4 @@ def test_tagging_does_not_import_training_or_dataset_readers() -> None:
         "greentag.train; greentag.read_dataset;"
         "print(all(m in sys.modules for m in ('greentag.training', 'greentag.data')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "True"]
+    assert printed_words(code) == ["False", "True"]
