@@ -7,8 +7,11 @@ for NLTK, ``scipy.sparse`` and the array-API layer for ``scipy.special``): a
 large part of a cold start, paid again by every worker process.
 
 :func:`import_light` stands empty packages in for those ``__init__`` files
-while the one module loads, then puts ``sys.modules`` back exactly as it was,
-so that a later ordinary import by anyone is the complete one. The code that
+while the one module loads, then takes the package's modules, stand-ins and
+all, out of ``sys.modules`` again, so that a later ordinary import by anyone
+is the complete one. Modules of other packages that the module imported stay:
+they were imported the ordinary way, and some compiled ones (numpy 2.5's)
+refuse to load a second time in one process. The code that
 runs is the package's own. When the light way cannot work (the package is
 imported already, or the module needs something a stand-in lacks), the
 ordinary import is used: the objects are the same either way.
@@ -54,7 +57,8 @@ def import_light(
     Returns
     -------
     module
-        The loaded module; it is not left in ``sys.modules``.
+        The loaded module; neither it nor the rest of its package is left
+        in ``sys.modules``.
     """
     root_package = stand_ins[0]
     with _lock:
@@ -78,7 +82,8 @@ def import_light(
             loaded = None
         finally:
             for added in set(sys.modules) - before:
-                del sys.modules[added]
+                if added == root_package or added.startswith(f"{root_package}."):
+                    del sys.modules[added]
     if loaded is None:
         return importlib.import_module(module)
     return loaded

@@ -22,10 +22,12 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     (root / "inner" / "__init__.py").write_text("raise RuntimeError('the inner __init__ ran')\n")
     (root / "inner" / "light.py").write_text("ANSWER = 42\n")
     (root / "needs_init.py").write_text("from heavy import VALUE\n")
+    (root / "uses_outside.py").write_text("import outside_of_heavy\n")
+    (tmp_path / "outside_of_heavy.py").write_text("LOADS = []\nLOADS.append(1)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delattr(sys, "heavy_init_ran", raising=False)
     yield "heavy"
-    for name in [m for m in sys.modules if m == "heavy" or m.startswith("heavy.")]:
+    for name in [m for m in sys.modules if m.split(".")[0] in ("heavy", "outside_of_heavy")]:
         del sys.modules[name]
 
 
@@ -35,6 +37,16 @@ def test_the_module_loads_without_the_package_inits(package: str) -> None:
     assert light.ANSWER == 42
     assert not hasattr(sys, "heavy_init_ran")
     assert set(sys.modules) == before  # nothing left behind, not even the stand-ins
+
+
+def test_modules_of_other_packages_stay_loaded(package: str) -> None:
+    # Some compiled modules (numpy 2.5's, for one) refuse to load twice in a
+    # process: what the module imports from outside the package must stay.
+    light = import_light("heavy.uses_outside", ("heavy",))
+    import outside_of_heavy  # type: ignore[import-not-found]
+
+    assert light.outside_of_heavy is outside_of_heavy and outside_of_heavy.LOADS == [1]
+    assert not any(name.split(".")[0] == "heavy" for name in sys.modules)
 
 
 def test_a_module_that_needs_the_init_gets_the_ordinary_import(package: str) -> None:
@@ -63,6 +75,15 @@ def test_tagging_imports_no_scipy_and_its_expit_is_scipys() -> None:
         "print(expit is scipy.special.expit)"
     )
     assert printed_words(code) == ["False", "True"]
+
+
+def test_tagging_breaks_no_later_import_of_numpy_scipy_or_nltk() -> None:
+    code = (
+        "import greentag; greentag.tag('Wind farms feed the grid.');"
+        "import numpy.fft, scipy.sparse, scipy.special, sklearn.linear_model, nltk.stem;"
+        "print(scipy.special.expit(0.0), numpy.fft.fft([1.0, 1.0]).real.tolist())"
+    )
+    assert printed_words(code) == ["0.5", "[2.0,", "0.0]"]
 
 
 def test_expit_is_scipys_when_scipy_came_first() -> None:
