@@ -103,11 +103,13 @@ def task_batch(spec: dict[str, Any]) -> dict[str, Any]:
         def call() -> Any:
             return system.raw_batch(texts)
 
-    seconds = []
+    seconds, helpers = [], []
     for _ in range(2):
         start = time.perf_counter()
         call()
         seconds.append(time.perf_counter() - start)
+        if spec["system"] == "greentag":
+            helpers.append(_helpers_used(system.model, spec["n_jobs"]))
     return {
         "load_s": load_s,
         "first_s": seconds[0],
@@ -115,8 +117,23 @@ def task_batch(spec: dict[str, Any]) -> dict[str, Any]:
         "n_docs": len(texts),
         "n_characters": sum(map(len, texts)),
         "cold_start_min_characters": _cold_start_min_characters(),
+        "helpers": helpers,
         "greentag_file": greentag.__file__,
     }
+
+
+def _helpers_used(model: Any, n_jobs: int) -> str:
+    """Which helper processes the installed greentag has running for ``model``: forked, loky or none."""
+    from greentag import parallel
+
+    helpers = parallel.resolve_n_jobs(n_jobs) - 1
+    try:
+        from greentag import forking
+    except ImportError:  # an older greentag, measured with --python
+        forking = None
+    if helpers and forking is not None and forking.has_forked_helpers(model, helpers):
+        return "forked"
+    return "loky" if helpers and model in parallel._handles else "none"
 
 
 def _cold_start_min_characters() -> int | None:
@@ -244,6 +261,10 @@ def measure(python: str, workdir: Path, repeats: int) -> dict[str, Any]:
             "n_docs": rows[0]["n_docs"],
             "n_characters": rows[0].get("n_characters"),
             "cold_start_min_characters": rows[0].get("cold_start_min_characters"),
+            # Per call, the helpers most runs used.
+            "helpers": [statistics.mode(calls) for calls in zip(*(r["helpers"] for r in rows), strict=True)]
+            if all(r.get("helpers") for r in rows)
+            else None,
         }
         for key, rows in batch.items()
     }
@@ -281,24 +302,31 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x"
 
 
+_HELPERS = {
+    "forked": "helpers forked from the calling process (`greentag.forking`: the model already in memory, "
+    "a start in milliseconds)",
+    "loky": "loky workers, which load the model from a file (the calling core tags beside them while they start)",
+}
+
+
 def _pool_footnote(entry: dict[str, Any]) -> str:
-    """Say whether the first ``n_jobs=-1`` call started workers, from the installed package's own rule."""
-    limit, size = entry.get("cold_start_min_characters"), entry.get("n_characters")
-    if limit is None or size is None:
-        return "The installed greentag does not say when it starts workers."
-    rule = (
-        f"A cold `tag_many(n_jobs=-1)` call starts workers only for {limit:,} characters of text or more "
-        "(`greentag.parallel.COLD_START_MIN_CHARACTERS`), counting earlier calls that asked for them; "
-    )
-    if size >= limit:
-        return rule + (
-            f"R90's {size:,} characters are above it, so the first call pays the workers' start-up "
-            "(the calling core tags beside them while they start) and the second finds them warm."
+    """Say which helpers the ``n_jobs=-1`` calls used, as the installed package recorded it."""
+    used, limit = entry.get("helpers"), entry.get("cold_start_min_characters")
+    if not used:
+        return "The installed greentag does not say which helpers it used."
+    parts = []
+    for call, kind in zip(("first", "second"), used, strict=True):
+        if kind in _HELPERS:
+            parts.append(f"the {call} call used {_HELPERS[kind]}")
+        else:
+            parts.append(f"the {call} call was tagged on the calling core alone")
+    text = f"With `n_jobs=-1`, {parts[0]}; {parts[1]}."
+    if "none" in used and limit is not None:
+        text += (
+            f" Cold loky workers start only for {limit:,} characters of text or more "
+            "(`greentag.parallel.COLD_START_MIN_CHARACTERS`), counting earlier calls that asked for them."
         )
-    return rule + (
-        f"R90's {size:,} characters are below it, so the first call tags on the calling core "
-        "and the second, counting the first, starts the pool and pays its start-up."
-    )
+    return text
 
 
 def table(result: dict[str, Any], command: str) -> str:

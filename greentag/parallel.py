@@ -7,7 +7,9 @@ and each worker process keeps the models it has loaded in a small cache keyed
 by that hash (:func:`cached_model`). The workers are loky processes (the
 process pool joblib is built on), kept by this module for later calls, so a
 long-running service pays the load once per worker, not once per call.
-:mod:`greentag.dask` uses the same cache on Dask workers.
+:mod:`greentag.dask` uses the same cache on Dask workers. Where forking is
+safe, the helpers are forked from the caller instead, with the model in
+memory already (:mod:`greentag.forking`): no file, and a start in milliseconds.
 
 The caller is one of the ``n_jobs`` workers: it tags batches itself beside
 ``n_jobs - 1`` helper processes, handing a batch to a helper only while that
@@ -18,7 +20,7 @@ taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
 batch whenever one completes, whether or not the consumer keeps up, so a slow
 consumer would let results pile up; this window is what keeps memory flat.
 
-Starting workers takes a few tenths of a second (a Python process, greentag's
+Starting loky workers takes a few tenths of a second (a Python process, greentag's
 imports, the model load), which a first call pays. Two rules keep that call
 from being slower than one core: a batch too small to pay for starting the
 pool is tagged in the caller (:func:`worth_starting_workers`), and until the
@@ -45,6 +47,7 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -53,6 +56,7 @@ import numpy as np
 
 from .decision import TagOptions
 from .errors import OptionError
+from .forking import forked_helpers, has_forked_helpers, tag_in_forked_helper
 from .persist import save_model
 from .results import Tag
 
@@ -62,6 +66,8 @@ if TYPE_CHECKING:
 __all__ = ["ModelHandle", "cached_model", "load_counts", "model_handle", "resolve_n_jobs", "tag_batches_in_parallel"]
 
 _Item = TypeVar("_Item")
+# Hands one batch and the options to a helper: a pool's submit, bound to the task.
+_Send = Callable[[list[str], TagOptions], "Future[list[list[Tag]]]"]
 
 _MAX_CACHED_MODELS = 4
 # Idle workers stay this long (seconds), so that repeated calls reuse them.
@@ -87,6 +93,9 @@ _declined_characters: Counter[int] = Counter()
 # loses); R90 and 20 Newsgroups, 14k articles (13.1M characters) 2.70 against
 # 2.35 s (it gains 13%); 29.6k articles (41M characters) 7.8 against 5.3 s.
 COLD_START_MIN_CHARACTERS = 12_000_000
+# Forked helpers start in milliseconds, as warm as the caller (greentag.forking):
+# below this much text the hand-overs cost more than a second core saves.
+FORK_MIN_CHARACTERS = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -255,9 +264,28 @@ def worth_starting_workers(workers: int, n_characters: int | None) -> bool:
         return False
     if n_characters is None:
         return True
+    return _warm_pool(workers) or n_characters + _declined_characters[workers] >= COLD_START_MIN_CHARACTERS
+
+
+def worth_forking(model: Tagger, workers: int, n_characters: int | None) -> bool:
+    """Whether a job of ``n_characters`` of text (``None``: a stream) pays for forked helpers.
+
+    Helpers forked for ``model`` earlier are ready for any job; new ones pay
+    from :data:`FORK_MIN_CHARACTERS`, counting earlier calls tagged here, as
+    :func:`worth_starting_workers` does. A warm loky pool is used instead:
+    its helpers are ready too, with caches of their own. Whether forking is
+    safe is :func:`greentag.forking.forked_helpers`'s to say.
+    """
+    if workers <= 1 or _warm_pool(workers):
+        return False
+    if n_characters is None or has_forked_helpers(model, workers - 1):
+        return True
+    return n_characters + _declined_characters[workers] >= FORK_MIN_CHARACTERS
+
+
+def _warm_pool(workers: int) -> bool:
     last = _pool_last_used.get(workers)
-    warm = last is not None and time.monotonic() - last < _IDLE_WORKER_TIMEOUT / 2
-    return warm or n_characters + _declined_characters[workers] >= COLD_START_MIN_CHARACTERS
+    return last is not None and time.monotonic() - last < _IDLE_WORKER_TIMEOUT / 2
 
 
 def _tag_in_worker(handle: ModelHandle, batch: list[str], options: TagOptions) -> list[list[Tag]]:
@@ -270,12 +298,13 @@ def _load_in_worker(handle: ModelHandle) -> int:
     return os.getpid()
 
 
-def _start_helpers(model: Tagger, workers: int, started: Future[tuple[ModelHandle, Any, list[Future[int]]]]) -> None:
-    """Save ``model`` for the helpers, start them loading it, and put the handle, pool and pings in ``started``."""
+def _start_helpers(model: Tagger, workers: int, started: Future[tuple[_Send, list[Future[int]]]]) -> None:
+    """Save ``model`` for loky helpers, start them loading it, and put how to send them a batch and their pings in ``started``."""
     try:
         handle = model_handle(model)
         executor = _executor(workers)
-        started.set_result((handle, executor, [executor.submit(_load_in_worker, handle) for _ in range(workers - 1)]))
+        pings = [executor.submit(_load_in_worker, handle) for _ in range(workers - 1)]
+        started.set_result((partial(executor.submit, _tag_in_worker, handle), pings))
     except BaseException as exc:  # handed to the caller's thread, which raises it
         started.set_exception(exc)
 
@@ -352,7 +381,10 @@ def tag_batches_in_parallel(
     workers = resolve_n_jobs(n_jobs)
     source = iter(batches)
     head = list(islice(source, 2))
-    if len(head) < 2 or not worth_starting_workers(workers, n_characters):
+    forked = (
+        forked_helpers(model, workers - 1) if len(head) == 2 and worth_forking(model, workers, n_characters) else None
+    )
+    if len(head) < 2 or not (forked is not None or worth_starting_workers(workers, n_characters)):
         # One batch, one worker or a small job: starting processes would cost more than it saves.
         if workers > 1 and n_characters:
             _declined_characters[workers] += n_characters
@@ -360,29 +392,34 @@ def tag_batches_in_parallel(
             yield model.tag_batch(batch, options)
         return
     helpers = workers - 1
-    # Writing the helpers' model file takes a large model a few tenths of a
-    # second, and starting the helpers more: both happen in a thread (saving
-    # and hashing mostly release the GIL) while this process tags. Each
-    # helper answers a ping once it has loaded the model; until one has, only
-    # this process tags, so the start-up costs it no time.
-    started: Future[tuple[ModelHandle, Any, list[Future[int]]]] = Future()
-    threading.Thread(target=_start_helpers, args=(model, workers, started), daemon=True).start()
-    handle: ModelHandle | None = None
-    executor: Any = None
+    # started holds how to hand a helper a batch, and the pings of helpers
+    # still loading the model. Forked helpers start with it. For loky ones,
+    # writing their model file takes a large model a few tenths of a second,
+    # and starting them more: both happen in a thread (saving and hashing
+    # mostly release the GIL) while this process tags. Each loky helper
+    # answers a ping once it has loaded the model; until one has, only this
+    # process tags, so the start-up costs it no time.
+    started: Future[tuple[_Send, list[Future[int]]]] = Future()
+    if forked is not None:
+        pool = forked
+        started.set_result((lambda batch, options: pool.submit(tag_in_forked_helper, batch, options), []))
+    else:
+        threading.Thread(target=_start_helpers, args=(model, workers, started), daemon=True).start()
+    send: _Send | None = None
     pings: list[Future[int]] = []
     window: deque[Future[list[list[Tag]]]] = deque()
     sent: set[Future[list[list[Tag]]]] = set()
     try:
         for batch, last in _flag_last(chain(head, source)):
-            if handle is None and started.done():
-                handle, executor, pings = started.result()  # a failure to start raises here
+            if send is None and started.done():
+                send, pings = started.result()  # a failure to start raises here
             if pings and any(ping.done() for ping in pings):
                 pings = []
             sent = {future for future in sent if not future.done()}
-            if handle is not None and not pings and len(sent) < 2 * helpers and not last:
+            if send is not None and not pings and len(sent) < 2 * helpers and not last:
                 # Two batches per helper keep it busy while the next is handed over;
                 # the last batch is this process's, which would otherwise only wait.
-                future = executor.submit(_tag_in_worker, handle, batch, options)
+                future = send(batch, options)
                 sent.add(future)
                 window.append(future)
             else:
@@ -395,7 +432,8 @@ def tag_batches_in_parallel(
         # next call; waiting here keeps their start within this one.
         started.result()
     finally:
-        _pool_last_used[workers] = time.monotonic()
+        if forked is None:
+            _pool_last_used[workers] = time.monotonic()
         # The consumer stopped early, or a batch failed: drop queued work.
         for future in window:
             future.cancel()

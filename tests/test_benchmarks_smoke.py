@@ -156,12 +156,17 @@ def test_speed_report_reads_its_measurements_and_keeps_the_other_sections(
     first = f"{result['batch']['greentag n_jobs=1']['first_docs_per_s']:,.0f} docs/s"
     size = pooled["n_characters"]
 
-    pooled["cold_start_min_characters"] = size - 1
+    pooled["helpers"] = ["forked", "forked"]
     text = speed.table(result, "python benchmarks/speed.py")
     assert first in text
-    assert f"starts workers only for {size - 1:,} characters" in text and "are above it" in text
-    pooled["cold_start_min_characters"] = size + 1
-    assert "are below it" in speed.table(result, "python benchmarks/speed.py")
+    assert "the first call used helpers forked from the calling process" in text
+    assert "Cold loky workers start only" not in text
+    pooled["helpers"], pooled["cold_start_min_characters"] = ["none", "loky"], size + 1
+    text = speed.table(result, "python benchmarks/speed.py")
+    assert "the first call was tagged on the calling core alone; the second call used loky workers" in text
+    assert f"Cold loky workers start only for {size + 1:,} characters" in text
+    del pooled["helpers"]
+    assert "does not say which helpers" in speed.table(result, "python benchmarks/speed.py")
 
     report = tmp_path / "BENCHMARKS.md"
     report.write_text("<!-- written by benchmarks/run.py: start -->\n# Benchmarks\n", encoding="utf-8")

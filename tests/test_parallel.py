@@ -14,13 +14,19 @@ import joblib
 import pytest
 
 import greentag
-from greentag import parallel
+from greentag import forking, parallel
 from greentag.model import Tagger
 
 from .corpus import TEXTS
 
 # Longer documents made of two corpus sentences, so that labels mix.
 DOCS = [f"{TEXTS[i % len(TEXTS)]} {TEXTS[(7 * i + 3) % len(TEXTS)]}" for i in range(600)]
+
+
+@pytest.fixture(autouse=True)
+def loky_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about loky helpers; forked ones are tests/test_forking.py's."""
+    monkeypatch.setenv(forking.START_METHOD_VARIABLE, "loky")
 
 
 @pytest.fixture(scope="module")
