@@ -67,6 +67,9 @@ setup(
             "jieba>=0.42",
             "fastapi>=0.110",
             "uvicorn>=0.51",
+            # tests/test_seeds.py builds the package's files with setup.py; a
+            # Python 3.12+ venv comes without setuptools.
+            "setuptools>=64",
         ],
         "chinese": ["jieba>=0.42"],
         "dask": ["dask[bag,dataframe]>=2024.1", "distributed>=2024.1", "pyarrow>=14"],
