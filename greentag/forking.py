@@ -12,9 +12,11 @@ other thread can hold one (:func:`can_fork`):
 - on Linux (macOS's system libraries are not safe to use after a fork);
 - when the calling thread is the process's only Python thread;
 - when the only native thread pools loaded are OpenBLAS's pthreads pools,
-  which rebuild themselves after a fork (threadpoolctl lists them); an
-  OpenMP runtime or another BLAS means loky;
-- unless the environment sets ``GREENTAG_START_METHOD=loky``.
+  which rebuild themselves after a fork (threadpoolctl lists them), and the
+  process has no more threads than those pools account for: an OpenMP
+  runtime, another BLAS or a thread of some other library means loky;
+- unless the program chose another start method for :mod:`multiprocessing`,
+  or the environment sets ``GREENTAG_START_METHOD=loky``.
 
 The helpers are kept for later calls with the same model, so that their
 caches stay warm, and end with their model: when it is garbage-collected, or
@@ -73,18 +75,35 @@ def can_fork() -> bool:
         return False
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return method == "fork" or (threading.active_count() == 1 and _native_pools_fork_safely())
+    if method == "fork":
+        return True
+    if multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+        return False
+    return threading.active_count() == 1 and _only_openblas_threads()
 
 
-def _native_pools_fork_safely() -> bool:
+def _only_openblas_threads() -> bool:
+    """Whether every native thread pool is OpenBLAS's, and every other thread is this one."""
     try:
         from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
     except ImportError:  # scikit-learn requires it, but be safe rather than sorry
         return False
-    for pool in threadpool_info():
-        if pool.get("internal_api") != "openblas" or pool.get("threading_layer") not in _FORK_SAFE_THREADING:
-            return False
-    return True
+    pools = threadpool_info()
+    if any(
+        pool.get("internal_api") != "openblas" or pool.get("threading_layer") not in _FORK_SAFE_THREADING
+        for pool in pools
+    ):
+        return False
+    # An OpenBLAS pool of n threads runs n - 1 of its own beside the caller's.
+    return os_thread_count() <= 1 + sum(max(0, int(pool.get("num_threads", 1)) - 1) for pool in pools)
+
+
+def os_thread_count() -> int:
+    """Threads of this process as the kernel counts them, native ones included (Linux)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return sys.maxsize  # unknown: assume the worst
 
 
 def has_forked_helpers(model: Tagger, helpers: int) -> bool:

@@ -8,6 +8,7 @@ greentag would; the rules of :func:`greentag.forking.can_fork` are checked here.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
 
@@ -22,15 +23,17 @@ from .processes import printed_words
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="helpers are forked only on Linux")
 
 
+OPENBLAS = {"user_api": "blas", "internal_api": "openblas", "threading_layer": "pthreads", "num_threads": 2}
+
+
 @pytest.fixture
 def lone_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pretend this is the process's only thread, with only OpenBLAS's pools loaded."""
+    """Pretend this is the process's only thread beside one OpenBLAS pool of two (one thread of its own)."""
     monkeypatch.delenv(forking.START_METHOD_VARIABLE, raising=False)
     monkeypatch.setattr(threading, "active_count", lambda: 1)
-    monkeypatch.setattr(
-        "threadpoolctl.threadpool_info",
-        lambda: [{"user_api": "blas", "internal_api": "openblas", "threading_layer": "pthreads"}],
-    )
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: None)
+    monkeypatch.setattr("threadpoolctl.threadpool_info", lambda: [OPENBLAS])
+    monkeypatch.setattr(forking, "os_thread_count", lambda: 2)
 
 
 def test_a_lone_thread_with_openblas_forks(lone_thread: None) -> None:
@@ -51,6 +54,30 @@ def test_a_native_pool_that_may_not_survive_a_fork_means_loky(
 ) -> None:
     monkeypatch.setattr("threadpoolctl.threadpool_info", lambda: [pool])
     assert not forking.can_fork()
+
+
+def test_a_native_thread_no_pool_accounts_for_means_loky(lone_thread: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forking, "os_thread_count", lambda: 3)  # a library's own thread, say
+    assert not forking.can_fork()
+    monkeypatch.setattr("threadpoolctl.threadpool_info", lambda: [OPENBLAS, OPENBLAS])  # numpy's and scipy's
+    assert forking.can_fork()
+
+
+def test_a_program_that_chose_spawn_gets_loky(lone_thread: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "spawn")
+    assert not forking.can_fork()
+
+
+def test_this_process_counts_its_own_threads() -> None:
+    before = forking.os_thread_count()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert forking.os_thread_count() == before + 1
+    finally:
+        release.set()
+        other.join()
 
 
 def test_another_python_thread_means_loky(monkeypatch: pytest.MonkeyPatch) -> None:
