@@ -47,7 +47,7 @@ START_METHOD_VARIABLE = "GREENTAG_START_METHOD"
 _START_METHODS = ("auto", "fork", "loky")
 _FORK_SAFE_THREADING = ("pthreads", "disabled")
 
-# The model a forked helper inherited from the caller (set by its initializer).
+# The model a forked helper inherited from the caller (set by _fork for the moment of the fork).
 _inherited: Tagger | None = None
 # Helpers kept for later calls, by their number: their model, their pool, and
 # the finalizer that shuts the pool down when the model is collected.
@@ -165,7 +165,7 @@ def _fork(model: Tagger, helpers: int) -> ProcessPoolExecutor:
 
 
 def tag_in_forked_helper(batch: list[str], options: TagOptions) -> list[list[Tag]]:
-    """Tag ``batch`` with the model this helper inherited (see :func:`fork_helpers`)."""
+    """Tag ``batch`` with the model this helper inherited (see :func:`forked_helpers`)."""
     if _inherited is None:
         raise GreentagError("tag_in_forked_helper runs only in a process started by forked_helpers")
     return _inherited.tag_batch(batch, options)
