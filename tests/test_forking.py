@@ -97,6 +97,10 @@ def test_the_environment_can_ask_for_loky(lone_thread: None, monkeypatch: pytest
     assert not forking.can_fork()
     monkeypatch.setenv(forking.START_METHOD_VARIABLE, " Auto ")
     assert forking.can_fork()
+    monkeypatch.setattr(threading, "active_count", lambda: 3)
+    assert not forking.can_fork()
+    monkeypatch.setenv(forking.START_METHOD_VARIABLE, "fork")  # the program vouches for its threads
+    assert forking.can_fork()
 
 
 def test_an_unknown_start_method_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
