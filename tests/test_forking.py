@@ -8,9 +8,11 @@ greentag would; the rules of :func:`greentag.forking.can_fork` are checked here.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sys
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -68,28 +70,29 @@ def test_a_program_that_chose_spawn_gets_loky(lone_thread: None, monkeypatch: py
     assert not forking.can_fork()
 
 
-def test_this_process_counts_its_own_threads() -> None:
-    before = forking.os_thread_count()
+@contextlib.contextmanager
+def another_thread() -> Iterator[None]:
+    """A second Python thread, waiting, while the block runs."""
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        assert forking.os_thread_count() == before + 1
+        yield
     finally:
         release.set()
         other.join()
+
+
+def test_this_process_counts_its_own_threads() -> None:
+    before = forking.os_thread_count()
+    with another_thread():
+        assert forking.os_thread_count() == before + 1
 
 
 def test_another_python_thread_means_loky(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(forking.START_METHOD_VARIABLE, raising=False)
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
+    with another_thread():
         assert not forking.can_fork()
-    finally:
-        release.set()
-        other.join()
 
 
 def test_the_environment_can_ask_for_loky(lone_thread: None, monkeypatch: pytest.MonkeyPatch) -> None:
