@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import greentag
 from greentag.features import TfidfFeatures
 from greentag.passages import pool_scores, split_passages
-from greentag.text import build_acronym_marker, build_analyzer, build_tokenizer, ngrams
+from greentag.text import MAX_CACHED_LENGTH, build_acronym_marker, build_analyzer, build_tokenizer, ngrams
 
 from .corpus import LABELS, TEXTS
 
@@ -232,6 +232,8 @@ MORE_TEXTS = [
     "zzz qqq\n\nxxx yyy",  # no known term in any passage
     "",
     "Solar panels.\n\nthe of and\n\nFreight trains and rail freight.",  # a passage of stop words in the middle
+    # Chunks too long to cache, twice each: analysed again every time they occur.
+    f"Solar {'wind-' * MAX_CACHED_LENGTH}farm {'z' * MAX_CACHED_LENGTH}z trains. " * 2,
 ]
 
 
