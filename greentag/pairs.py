@@ -9,6 +9,8 @@ pairs with one read, for every pair of the batch in a few numpy passes.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 __all__ = ["PairTable"]
@@ -41,7 +43,7 @@ class PairTable:
         self._keys = np.full(size, _EMPTY, dtype=np.int64)
         self._features = np.zeros(size, dtype=np.intp)
         if pairs:
-            ids = np.array(list(pairs.keys()), dtype=np.int64).reshape(-1, 2)
+            ids = np.fromiter(chain.from_iterable(pairs), dtype=np.int64, count=2 * len(pairs)).reshape(-1, 2)
             features = np.fromiter(pairs.values(), dtype=np.intp, count=len(pairs))
             self._insert(ids[:, 0] * self.n_term_ids + ids[:, 1], features)
 
