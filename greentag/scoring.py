@@ -19,10 +19,9 @@ at a time; both give the same floats, bit for bit (tests/test_fast_paths.py).
 
 from __future__ import annotations
 
-import sys
 from array import array
 from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -40,10 +39,6 @@ _SCORE_CHUNK = 64
 
 # Bytes per term id in the chunk cache: array("i") and np.intc are both C int.
 _ID_BYTES = array("i").itemsize
-# Two adjacent ids read as one integer, the key of their bigram (see _pair_keys).
-_PAIR_BYTES = 2 * _ID_BYTES
-if array("q").itemsize != _PAIR_BYTES:  # a C int of 4 bytes: every platform CPython supports
-    raise ImportError(f"greentag needs a C int half the size of a long long, not {_ID_BYTES} bytes")
 
 # One document's feature occurrences: rows[0] is the document, rows[1:] its
 # passages when pooled; ``shared`` means rows[0] holds only the bigrams that
@@ -99,9 +94,8 @@ class Scorer:
         self.analyzer = Analyzer(text_options)
         self.analyzer.remember(token_terms or {})
         # Built here, so that loading a model pays for them rather than its first document.
-        self._ids_of_terms, pairs = features.ngram_tables()
-        self._pair_table = PairTable(pairs, len(self._ids_of_terms))
-        self._pair_keys = _pair_keys(pairs)
+        self._ids_of_terms, self._pairs = features.ngram_tables()
+        self._pair_table = PairTable(self._pairs, len(self._ids_of_terms))
         # Chunk -> term ids, per document language (a Cyrillic word's stem depends on it).
         self._chunk_ids: dict[str, dict[str, bytes]] = {lang: {} for lang in text_options.languages}
         # sigmoid(a * (xW + c) + b) == sigmoid(x (aW) + (ac + b)): one product instead of two steps.
@@ -225,22 +219,21 @@ class Scorer:
         high = self.text_options.ngram_range[1]
         if high > 2:
             return self._rows_from_terms(text, lang), False
-        passages = [self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)]
+        passages = [array("i", self._term_ids(chunks, lang)) for chunks in self.analyzer.passage_chunks(text)]
         if len(passages) == 1:
             return [self._ngram_ids(passages[0])], False
         if not self.passage_weight > 0:
-            return [self._ngram_ids(b"".join(passages))], False
+            return [self._ngram_ids([i for passage in passages for i in passage])], False
         straddling = []
         if high == 2:
-            pair = self._pair_keys.get
-            previous = b""
+            pair = self._pairs.get
+            previous = None
             for passage in passages:
                 if not passage:
                     continue
-                if previous:
-                    key = int.from_bytes(previous[-_ID_BYTES:] + passage[:_ID_BYTES], sys.byteorder, signed=True)
-                    straddling.append(pair(key, -1))
-                previous = passage
+                if previous is not None:
+                    straddling.append(pair((previous, passage[0]), -1))
+                previous = passage[-1]
         return [straddling, *(self._ngram_ids(passage) for passage in passages)], True
 
     def _term_ids(self, chunks: list[str], lang: str) -> bytes:
@@ -270,19 +263,12 @@ class Scorer:
         term_id = self._ids_of_terms.get
         return array("i", [term_id(term, -1) for term in terms]).tobytes()
 
-    def _ngram_ids(self, ids: bytes) -> list[int]:
-        """Feature indices of the n-grams (n <= 2) of a run of term ids (C ints in bytes); misses are -1."""
+    def _ngram_ids(self, ids: Sequence[int]) -> list[int]:
+        """Feature indices of the n-grams (n <= 2) of a run of term ids; misses are -1."""
         low, high = self.text_options.ngram_range
-        out = array("i", ids).tolist() if low == 1 else []
+        out = list(ids) if low == 1 else []
         if high == 2:
-            # Every adjacent pair, read straight from the bytes as one 8-byte
-            # key: the pairs at even offsets, then those at odd ones.
-            pair, n_ids = self._pair_keys.get, len(ids) // _ID_BYTES
-            view = memoryview(ids)
-            even = view[: n_ids // 2 * _PAIR_BYTES].cast("q")
-            odd = view[_ID_BYTES : _ID_BYTES + max(n_ids - 1, 0) // 2 * _PAIR_BYTES].cast("q")
-            out += map(pair, even, repeat(-1))
-            out += map(pair, odd, repeat(-1))
+            out.extend(map(self._pairs.get, pairwise(ids), repeat(-1)))
         return out
 
     def _rows_from_terms(self, text: str, lang: str) -> list[list[int]]:
@@ -403,18 +389,6 @@ class Scorer:
         idx, values = self._vector(unigrams)
         logits: np.ndarray = values @ self.weights[idx] + self.bias if idx.size else self.bias
         return logits
-
-
-def _pair_keys(pairs: Mapping[tuple[int, int], int]) -> dict[int, int]:
-    """The bigram feature of each pair of term ids, keyed by the pair's two C ints read as one long long.
-
-    A document's pairs are read that way straight from its ids' bytes (see
-    :meth:`Scorer._ngram_ids`), so that looking one up builds no tuple and
-    compares one int, not a tuple and its two ints.
-    """
-    ids = np.fromiter(chain.from_iterable(pairs), dtype=np.intc, count=2 * len(pairs))
-    keys = ids.view(np.longlong).tolist()
-    return dict(zip(keys, pairs.values(), strict=True))
 
 
 def _surface(term: str, forms: dict[str, str]) -> str:
