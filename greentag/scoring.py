@@ -19,7 +19,6 @@ at a time; both give the same floats, bit for bit (tests/test_fast_paths.py).
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping, Sequence
 from itertools import chain, pairwise, repeat
 from typing import Any
@@ -36,9 +35,6 @@ __all__ = ["Scorer"]
 # Documents scored per numpy round in a batch: enough to share the calls, few
 # enough that the gathered weight rows stay in cache.
 _SCORE_CHUNK = 64
-
-# Bytes per term id in the chunk cache: array("i") and np.intc are both C int.
-_ID_BYTES = array("i").itemsize
 
 # One document's feature occurrences: rows[0] is the document, rows[1:] its
 # passages when pooled; ``shared`` means rows[0] holds only the bigrams that
@@ -97,7 +93,7 @@ class Scorer:
         self._ids_of_terms, self._pairs = features.ngram_tables()
         self._pair_table = PairTable(self._pairs, len(self._ids_of_terms))
         # Chunk -> term ids, per document language (a Cyrillic word's stem depends on it).
-        self._chunk_ids: dict[str, dict[str, bytes]] = {lang: {} for lang in text_options.languages}
+        self._chunk_ids: dict[str, dict[str, tuple[int, ...]]] = {lang: {} for lang in text_options.languages}
         # sigmoid(a * (xW + c) + b) == sigmoid(x (aW) + (ac + b)): one product instead of two steps.
         slope, offset = np.asarray(calibration, dtype=np.float64)
         self.weights = np.ascontiguousarray(np.asarray(coef, dtype=np.float32) * slope.astype(np.float32))
@@ -219,7 +215,7 @@ class Scorer:
         high = self.text_options.ngram_range[1]
         if high > 2:
             return self._rows_from_terms(text, lang), False
-        passages = [array("i", self._term_ids(chunks, lang)) for chunks in self.analyzer.passage_chunks(text)]
+        passages = [self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)]
         if len(passages) == 1:
             return [self._ngram_ids(passages[0])], False
         if not self.passage_weight > 0:
@@ -236,34 +232,34 @@ class Scorer:
                 previous = passage[-1]
         return [straddling, *(self._ngram_ids(passage) for passage in passages)], True
 
-    def _term_ids(self, chunks: list[str], lang: str) -> bytes:
-        """The id of every term of ``chunks``, in order, as C ints in bytes; -1 for a term no feature uses.
+    def _term_ids(self, chunks: list[str], lang: str) -> list[int]:
+        """The id of every term of ``chunks``, in order; -1 for a term no feature uses.
 
         Terms are looked up by whitespace chunk, so a document that repeats
-        known words builds no strings beyond splitting its text. The cache
-        holds each chunk's ids as bytes: joining them runs in C and touches
-        no int objects, which a document's first lookups (cold in the CPU's
-        caches) pay for most.
+        known words builds no strings beyond splitting its text.
         """
         cache = self._chunk_ids[lang]
         if len(cache) > self.analyzer.cache_size:
             cache.clear()
-        parts: list[Any] = [*map(cache.get, chunks)]  # bytes, or None for a new chunk
-        try:
-            return b"".join(parts)
-        except TypeError:
-            pass  # None: a chunk new to the cache
-        new_chunk, term_ids_of = self.analyzer.cache_new_chunk, self._term_ids_of
-        for at, part in enumerate(parts):
-            if part is None:
-                parts[at] = new_chunk(cache, chunks[at], lang, term_ids_of)
-        return b"".join(parts)
+        ids: list[int] = []
+        remaining = iter(chunks)
+        while True:
+            # The loop runs on known chunks only, which makes it a third
+            # cheaper than testing each lookup; a new chunk ends it with a
+            # KeyError that names the chunk, and it resumes after that chunk.
+            try:
+                for chunk in remaining:
+                    ids += cache[chunk]
+                return ids
+            except KeyError as missing:
+                found: tuple[int, ...] = self.analyzer.cache_new_chunk(cache, missing.args[0], lang, self._term_ids_of)
+                ids += found
 
-    def _term_ids_of(self, terms: tuple[str, ...]) -> bytes:
+    def _term_ids_of(self, terms: tuple[str, ...]) -> tuple[int, ...]:
         term_id = self._ids_of_terms.get
-        return array("i", [term_id(term, -1) for term in terms]).tobytes()
+        return tuple([term_id(term, -1) for term in terms])
 
-    def _ngram_ids(self, ids: Sequence[int]) -> list[int]:
+    def _ngram_ids(self, ids: list[int]) -> list[int]:
         """Feature indices of the n-grams (n <= 2) of a run of term ids; misses are -1."""
         low, high = self.text_options.ngram_range
         out = list(ids) if low == 1 else []
@@ -284,7 +280,7 @@ class Scorer:
         return [document, *(features.indices(ngrams(passage, ngram_range)) for passage in passages)]
 
     # -------------------------------------------------------------- batches
-    def _term_rows(self, text: str, lang: str) -> list[bytes]:
+    def _term_rows(self, text: str, lang: str) -> list[list[int]]:
         """Term ids of the whole document, then of each passage when passages are pooled.
 
         The batched counterpart of :meth:`_rows` for ``ngram_range`` up to
@@ -295,12 +291,12 @@ class Scorer:
         passages = [self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)]
         if len(passages) == 1:
             return passages
-        document = b"".join(passages)
+        document = [i for passage in passages for i in passage]
         if not self.passage_weight > 0:
             return [document]
         return [document, *passages]
 
-    def _logits_of_term_rows(self, docs: Sequence[list[bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    def _logits_of_term_rows(self, docs: Sequence[list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_logits_of_rows` for documents given by :meth:`_term_rows`.
 
         Bigram features are looked up for every row of the batch at once in a
@@ -309,8 +305,8 @@ class Scorer:
         """
         low, high = self.text_options.ngram_range
         rows = [row for doc_rows in docs for row in doc_rows]
-        lengths = [len(row) // _ID_BYTES for row in rows]
-        terms = np.frombuffer(b"".join(rows), dtype=np.intc).astype(np.intp)
+        lengths = [len(row) for row in rows]
+        terms = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=sum(lengths))
         owner = np.repeat(np.arange(len(rows), dtype=np.intp), lengths)
         found, owners = ([terms], [owner]) if low == 1 else ([], [])
         if high == 2 and terms.size > 1:
