@@ -314,6 +314,8 @@ def _pool_footnote(entry: dict[str, Any]) -> str:
     used, limit = entry.get("helpers"), entry.get("cold_start_min_characters")
     if not used:
         return "The installed greentag does not say which helpers it used."
+    if used[0] == used[1] and used[0] in _HELPERS:
+        return f"With `n_jobs=-1`, both calls used {_HELPERS[used[0]]}."
     parts = []
     for call, kind in zip(("first", "second"), used, strict=True):
         if kind in _HELPERS:

@@ -159,8 +159,11 @@ def test_speed_report_reads_its_measurements_and_keeps_the_other_sections(
     pooled["helpers"] = ["forked", "forked"]
     text = speed.table(result, "python benchmarks/speed.py")
     assert first in text
-    assert "the first call used helpers forked from the calling process" in text
+    assert "both calls used helpers forked from the calling process" in text
     assert "Cold loky workers start only" not in text
+    pooled["helpers"] = ["none", "forked"]
+    text = speed.table(result, "python benchmarks/speed.py")
+    assert "the first call was tagged on the calling core alone; the second call used helpers forked" in text
     pooled["helpers"], pooled["cold_start_min_characters"] = ["none", "loky"], size + 1
     text = speed.table(result, "python benchmarks/speed.py")
     assert "the first call was tagged on the calling core alone; the second call used loky workers" in text
