@@ -228,7 +228,11 @@ def fresh_install(folder: Path) -> str:
 
 
 def measure(python: str, workdir: Path, repeats: int) -> dict[str, Any]:
+    from gtbench.report import git_commit
+
     loads: list[float | None] = []
+    # Stamped now: the table may be rendered again later from speed.json.
+    commit, started = git_commit(REPO), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 
     def task(name: str, spec: dict[str, Any]) -> dict[str, Any]:
         loads.append(load_average())
@@ -274,6 +278,8 @@ def measure(python: str, workdir: Path, repeats: int) -> dict[str, Any]:
     }
     installed = batch["greentag n_jobs=1"][0]["greentag_file"]
     return {
+        "commit": commit,
+        "measured_at": started,
         "train_s": {name: entry["train_s"] for name, entry in trained.items()},
         "cold_start_s": statistics.median(cold),
         "batch": batches,
@@ -337,8 +343,6 @@ def table(result: dict[str, Any], command: str) -> str:
     g1, gall = b["greentag n_jobs=1"], b["greentag n_jobs=-1"]
     g, f = s["greentag"], s["fasttext"]
     loads = result["load_average"]
-    from gtbench.report import git_commit
-
     install = (
         "editable checkout (not what a user meets)"
         if result["editable"]
@@ -350,8 +354,8 @@ def table(result: dict[str, Any], command: str) -> str:
     lines = [
         "## Speed as a user meets it (Reuters-21578 R90, side by side with fastText)",
         "",
-        f"- Command: `{command}`; greentag commit {git_commit(REPO)}; "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- Command: `{command}`; greentag commit {result.get('commit') or 'not recorded'}; "
+        f"measured from {result.get('measured_at') or 'an unrecorded time'}",
         f"- Install: {install}; " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()),
         f"- Machine: {cores} cores; load average (1 min) before the measurements: median {statistics.median(loads):.2f}, "
         f"range {min(loads):.2f}-{max(loads):.2f}",

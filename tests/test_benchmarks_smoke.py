@@ -157,8 +157,11 @@ def test_speed_report_reads_its_measurements_and_keeps_the_other_sections(
     size = pooled["n_characters"]
 
     pooled["helpers"] = ["forked", "forked"]
+    result["commit"], result["measured_at"] = "abc1234", "2001-02-03 04:05 UTC"
     text = speed.table(result, "python benchmarks/speed.py")
     assert first in text
+    # The stamp is the measurement's, not the checkout's or the clock's at rendering.
+    assert "greentag commit abc1234; measured from 2001-02-03 04:05 UTC" in text
     assert "both calls used helpers forked from the calling process" in text
     assert "Cold loky workers start only" not in text
     pooled["helpers"] = ["none", "forked"]
