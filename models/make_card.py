@@ -21,9 +21,9 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 import greentag
+from greentag.data import read_languages
 from greentag.default import DEFAULT_MODEL_OPTIONS, default_model_path, seeds_path
 from greentag.evaluation import f1_summary
-from greentag.data import read_languages
 from greentag.labels import indicator_matrix
 
 HERE = Path(__file__).resolve().parent
@@ -135,7 +135,9 @@ def main() -> None:
         "|---|---|---|" + "---|" * len(by_lang) + "---|",
     ]
     lang_counts = {
-        lang: Counter(label for doc, doc_lang in zip(labels, doc_langs, strict=True) if doc_lang == lang for label in doc)
+        lang: Counter(
+            label for doc, doc_lang in zip(labels, doc_langs, strict=True) if doc_lang == lang for label in doc
+        )
         for lang in by_lang
     }
     for entry in taxonomy["labels"]:
@@ -153,7 +155,7 @@ def main() -> None:
         f"- {len(texts):,} documents in {len(files)} files ({', '.join(files)}), written for greentag in the",
         "  voices of news reports, press releases, ministry statements, analyst notes and wire alerts;",
         "  see `seeds/README.md`.",
-        f"- labels per document: " + ", ".join(f"{n}: {per_doc[n]}" for n in sorted(per_doc)),
+        "- labels per document: " + ", ".join(f"{n}: {per_doc[n]}" for n in sorted(per_doc)),
         f"  ({sum(v for k, v in per_doc.items() if k >= 2) / len(texts):.0%} carry two or more).",
         f"- words per document: median {statistics.median(words):.0f}, shortest {min(words)}, longest {max(words)}"
         " (a Chinese text counts as one 'word' per run of characters between spaces).",
@@ -256,7 +258,10 @@ def main() -> None:
         "",
     ]
     (HERE / "README.md").write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {HERE / 'README.md'}: micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}", file=sys.stderr)
+    print(
+        f"wrote {HERE / 'README.md'}: micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
