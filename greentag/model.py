@@ -46,7 +46,6 @@ from .validation import (
 __all__ = ["Explanation", "Tag", "TagOptions", "Tagger"]
 
 DEFAULT_BATCH_SIZE = 1000
-_MIN_PARALLEL_BATCH = 500  # smaller batches cost more to hand to a worker than they save
 
 
 class Tagger:
@@ -419,16 +418,12 @@ class Tagger:
         iterator = iter_texts(texts, "tag_stream", hint="; use tag() for one document")
         check_positive_int("batch_size", batch_size)
         options = self.tag_options(threshold=threshold, top_k=top_k, at_least_one=at_least_one, lang=lang)
-        from .parallel import resolve_n_jobs, tag_batches_in_parallel
+        from .parallel import batch_sizes, resolve_n_jobs, tag_batches_in_parallel
 
         workers = resolve_n_jobs(n_jobs)
-        if workers > 1 and isinstance(texts, Sized):
-            # Four batches per core at least: the caller tags beside its
-            # helpers, taking a batch whenever they have two in hand, so with
-            # fewer the last batch ends long after the others; more would pay
-            # the cost of handing a batch over more often.
-            batch_size = min(batch_size, max(_MIN_PARALLEL_BATCH, -(-len(texts) // (4 * workers))))
-        batches = checked_batches(iterator, batch_size)
+        # A job of known length shrinks its last batches, so that the cores end it together.
+        sizes = batch_sizes(len(texts), workers, batch_size) if workers > 1 and isinstance(texts, Sized) else ()
+        batches = checked_batches(iterator, batch_size, sizes)
         if workers == 1:
             return (tags for batch in batches for tags in self.tag_batch(batch, options))
         # The amount of text, not of documents, says whether starting workers pays.

@@ -14,9 +14,11 @@ memory already (:mod:`greentag.forking`): no file, and a start in milliseconds.
 The caller is one of the ``n_jobs`` workers: it tags batches itself beside
 ``n_jobs - 1`` helper processes, handing a batch to a helper only while that
 helper has fewer than two in hand, and tagging the last batch itself rather
-than waiting for a helper's queue (batches are read one ahead). At most ``2 * n_jobs`` results wait for
-the consumer: a new batch is read from the input only when the consumer has
-taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
+than waiting for a helper's queue (batches are read one ahead). A job of
+known length comes in shrinking batches (:func:`batch_sizes`), so that the
+cores finish it together. At most ``2 * n_jobs`` batches' worth of documents
+wait for the consumer: a new batch is read from the input only when the
+consumer has taken a result. joblib's ``Parallel(return_as="generator")`` dispatches a new
 batch whenever one completes, whether or not the consumer keeps up, so a slow
 consumer would let results pile up; this window is what keeps memory flat.
 
@@ -100,6 +102,8 @@ COLD_START_MIN_CHARACTERS = 12_000_000
 # articles (0.57M characters) 4,310 against 3,400 docs/s; 1,500 (1.2M) 5,660
 # against 5,750; 3,000 (2.2M) 6,620 against 9,510; 12,000 (9.0M) 9,870 against 13,140.
 FORK_MIN_CHARACTERS = 1_500_000
+# The smallest batch of a job of known length (see batch_sizes).
+TAIL_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,34 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     from joblib import effective_n_jobs
 
     return max(1, int(effective_n_jobs(int(n_jobs))))
+
+
+def batch_sizes(n_texts: int, workers: int, batch_size: int) -> Iterator[int]:
+    """Yield the sizes of the batches that share a job of ``n_texts`` documents among ``workers`` processes.
+
+    Each batch is a quarter of a worker's share of what remains, between
+    :data:`TAIL_BATCH` and ``batch_size`` (a remainder smaller than
+    ``TAIL_BATCH`` joins the last batch): large batches first, handed over
+    seldom, then smaller and smaller ones. The end of a job waits for the
+    batches the helpers hold, two each; with small last batches the wait is
+    short, where batches of one size would leave the caller idle for up to
+    two of them.
+
+    Examples
+    --------
+    >>> sizes = list(batch_sizes(10_000, 2, 1000))
+    >>> sizes[:4], sizes[-3:], sum(sizes)
+    ([1000, 1000, 1000, 875], [100, 100, 121], 10000)
+    >>> list(batch_sizes(120, 2, 50))
+    [50, 50, 20]
+    """
+    remaining = n_texts
+    while remaining > 0:
+        size = min(batch_size, max(TAIL_BATCH, -(-remaining // (4 * workers))))
+        if remaining - size < TAIL_BATCH:
+            size = min(batch_size, remaining)
+        yield size
+        remaining -= size
 
 
 def worth_starting_workers(workers: int, n_characters: int | None) -> bool:
@@ -412,9 +444,14 @@ def tag_batches_in_parallel(
     send: _Send | None = None
     pings: list[Future[int]] = []
     window: deque[Future[list[list[Tag]]]] = deque()
+    # The window holds at most 2 * workers batches' worth of documents: as
+    # many batches as that when they are of one size, more as they shrink.
+    held, most = 0, 0
+    sizes: deque[int] = deque()
     sent: set[Future[list[list[Tag]]]] = set()
     try:
         for batch, last in _flag_last(chain(head, source)):
+            most = max(most, len(batch))
             if send is None and started.done():
                 send, pings = started.result()  # a failure to start raises here
             if pings and any(ping.done() for ping in pings):
@@ -428,7 +465,10 @@ def tag_batches_in_parallel(
                 window.append(future)
             else:
                 window.append(_done(model.tag_batch(batch, options)))
-            while window and (window[0].done() or len(window) >= 2 * workers):
+            held += len(batch)
+            sizes.append(len(batch))
+            while window and (window[0].done() or held >= 2 * workers * most):
+                held -= sizes.popleft()
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()

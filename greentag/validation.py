@@ -7,6 +7,7 @@ gets the same typed error and message wherever it comes in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain, repeat
 from typing import Any
 
 from .errors import InputTypeError, OptionError
@@ -50,15 +51,21 @@ def check_texts(texts: Iterable[str], caller: str) -> list[str]:
     return batch
 
 
-def checked_batches(texts: Iterator[str], batch_size: int) -> Iterator[list[str]]:
-    """Yield lists of at most ``batch_size`` checked texts, reading ``texts`` only as they are asked for."""
+def checked_batches(texts: Iterator[str], batch_size: int, sizes: Iterable[int] = ()) -> Iterator[list[str]]:
+    """Yield lists of checked texts, reading ``texts`` only as they are asked for.
+
+    The batches hold ``sizes`` texts in turn, then ``batch_size`` each; the
+    last holds what is left.
+    """
+    limits = chain(sizes, repeat(batch_size))
+    limit = next(limits)
     batch: list[str] = []
     for i, text in enumerate(texts):
         check_text(text, i)
         batch.append(text)
-        if len(batch) == batch_size:
+        if len(batch) == limit:
             yield batch
-            batch = []
+            batch, limit = [], next(limits)
     if batch:
         yield batch
 

@@ -7,11 +7,13 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import joblib
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import greentag
 from greentag import forking, parallel
@@ -132,6 +134,65 @@ def test_parallel_stream_reads_its_input_lazily(small_model: Tagger) -> None:
     stream.close()
     # Two workers keep at most four batches in flight, plus the one being consumed.
     assert max(lags) <= 5 * batch_size
+
+
+@given(n_texts=st.integers(0, 20_000), workers=st.integers(2, 16), batch_size=st.integers(1, 3000))
+def test_batches_of_a_known_job_cover_it_and_shrink_towards_its_end(
+    n_texts: int, workers: int, batch_size: int
+) -> None:
+    sizes = list(parallel.batch_sizes(n_texts, workers, batch_size))
+    assert sum(sizes) == n_texts
+    assert all(0 < size <= batch_size for size in sizes)
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # largest first
+    assert all(size >= min(batch_size, parallel.TAIL_BATCH) for size in sizes[:-1])
+    if len(sizes) > 1:
+        # The last batch, which the cores wait for, is small whatever the job.
+        assert sizes[-1] < 2 * parallel.TAIL_BATCH
+
+
+def test_a_job_of_known_length_is_read_lazily_in_shrinking_batches(
+    small_model: Tagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class CountedTexts(Sequence[str]):
+        """A list of known length that counts how far its first reader has read.
+
+        The first iterator feeds the batches; another pass only adds up the text's length.
+        """
+
+        pulled, readers = 0, 0
+
+        def __len__(self) -> int:
+            return len(DOCS)
+
+        def __getitem__(self, i):  # type: ignore[no-untyped-def]
+            return DOCS[i]
+
+        def __iter__(self) -> Iterator[str]:
+            self.readers += 1
+            return self._counted() if self.readers == 1 else iter(DOCS)
+
+        def _counted(self) -> Iterator[str]:
+            for text in DOCS:
+                self.pulled += 1
+                yield text
+
+    monkeypatch.setattr(parallel, "COLD_START_MIN_CHARACTERS", 0)  # a small job still goes to the helpers
+    monkeypatch.setattr(parallel, "TAIL_BATCH", 5)
+    planned: list[int] = []
+    plan = parallel.batch_sizes
+    monkeypatch.setattr(parallel, "batch_sizes", lambda *args: (planned.append(size) or size for size in plan(*args)))
+    texts, batch_size = CountedTexts(), 40
+    stream = small_model.tag_stream(texts, n_jobs=2, batch_size=batch_size)
+    lags, results = [], []
+    for consumed, tags in enumerate(stream, start=1):
+        lags.append(texts.pulled - consumed)
+        results.append(tags)
+        if consumed == 1:
+            time.sleep(0.3)  # a slow consumer: the helpers must not read on
+    assert planned[0] == batch_size and planned[-1] < 10 and sum(planned) == len(DOCS)
+    # The window holds at most four of the largest batches' worth, plus the one read ahead and the one consumed.
+    assert max(lags) <= 6 * batch_size
+    assert results == small_model.tag_many(DOCS)
 
 
 def test_one_batch_is_tagged_without_starting_workers(saved_model: Path) -> None:
