@@ -259,7 +259,7 @@ def batch_sizes(n_texts: int, workers: int, batch_size: int) -> Iterator[int]:
 
     Each batch is a quarter of a worker's share of what remains, between
     :data:`TAIL_BATCH` and ``batch_size`` (a remainder smaller than
-    ``TAIL_BATCH`` joins the last batch): large batches first, handed over
+    ``TAIL_BATCH`` joins the last batch if it fits): large batches first, handed over
     seldom, then smaller and smaller ones. The end of a job waits for the
     batches the helpers hold, two each; with small last batches the wait is
     short, where batches of one size would leave the caller idle for up to
@@ -276,8 +276,8 @@ def batch_sizes(n_texts: int, workers: int, batch_size: int) -> Iterator[int]:
     remaining = n_texts
     while remaining > 0:
         size = min(batch_size, max(TAIL_BATCH, -(-remaining // (4 * workers))))
-        if remaining - size < TAIL_BATCH:
-            size = min(batch_size, remaining)
+        if remaining - size < TAIL_BATCH and remaining <= batch_size:
+            size = remaining
         yield size
         remaining -= size
 
