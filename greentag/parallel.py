@@ -96,12 +96,13 @@ _declined_characters: Counter[int] = Counter()
 # 2.35 s (it gains 13%); 29.6k articles (41M characters) 7.8 against 5.3 s.
 COLD_START_MIN_CHARACTERS = 12_000_000
 # Forked helpers start in milliseconds, as warm as the caller (greentag.forking),
-# but a small job splits into few batches, and the last of them keeps one core
-# waiting for the other. First calls with an R90 model, n_jobs=1 against
-# n_jobs=2 with forking, 3 alternating fresh processes each: 700 Reuters
-# articles (0.57M characters) 4,310 against 3,400 docs/s; 1,500 (1.2M) 5,660
-# against 5,750; 3,000 (2.2M) 6,620 against 9,510; 12,000 (9.0M) 9,870 against 13,140.
-FORK_MIN_CHARACTERS = 1_500_000
+# but a small job splits into few batches, and handing them over costs more
+# than a second core gains. First calls with an R90 model, n_jobs=1 against
+# n_jobs=-1 forking at any size, shrinking batches (batch_sizes), 8-10
+# alternating fresh processes each: 700 Reuters articles (0.53M characters)
+# 4,900 against 3,980 docs/s; 1,000 (0.76M) 4,870 against 5,280; 1,500 (1.15M)
+# 5,500 against 6,070. (Batches of one size broke even only at 1.5M characters.)
+FORK_MIN_CHARACTERS = 1_000_000
 # The smallest batch of a job of known length (see batch_sizes).
 TAIL_BATCH = 100
 
