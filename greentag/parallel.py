@@ -444,11 +444,11 @@ def tag_batches_in_parallel(
         threading.Thread(target=_start_helpers, args=(model, workers, started), daemon=True).start()
     send: _Send | None = None
     pings: list[Future[int]] = []
-    window: deque[Future[list[list[Tag]]]] = deque()
-    # The window holds at most 2 * workers batches' worth of documents: as
-    # many batches as that when they are of one size, more as they shrink.
+    # Each batch's result with its number of documents. The window holds at
+    # most 2 * workers of the largest batches' worth: as many batches as
+    # that when they are of one size, more as they shrink.
+    window: deque[tuple[Future[list[list[Tag]]], int]] = deque()
     held, most = 0, 0
-    sizes: deque[int] = deque()
     sent: set[Future[list[list[Tag]]]] = set()
     try:
         for batch, last in _flag_last(chain(head, source)):
@@ -463,16 +463,16 @@ def tag_batches_in_parallel(
                 # the last batch is this process's, which would otherwise only wait.
                 future = send(batch, options)
                 sent.add(future)
-                window.append(future)
+                window.append((future, len(batch)))
             else:
-                window.append(_done(model.tag_batch(batch, options)))
+                window.append((_done(model.tag_batch(batch, options)), len(batch)))
             held += len(batch)
-            sizes.append(len(batch))
-            while window and (window[0].done() or held >= 2 * workers * most):
-                held -= sizes.popleft()
-                yield window.popleft().result()
+            while window and (window[0][0].done() or held >= 2 * workers * most):
+                oldest, size = window.popleft()
+                held -= size
+                yield oldest.result()
         while window:
-            yield window.popleft().result()
+            yield window.popleft()[0].result()
         # A job done before the helpers were ready leaves them warm for the
         # next call; waiting here keeps their start within this one.
         started.result()
@@ -480,5 +480,5 @@ def tag_batches_in_parallel(
         if forked is None:
             _pool_last_used[workers] = time.monotonic()
         # The consumer stopped early, or a batch failed: drop queued work.
-        for future in window:
+        for future, _ in window:
             future.cancel()
