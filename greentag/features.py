@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FeatureOptions", "TfidfFeatures", "fit_features"]
 
+_INT32_MAX = np.iinfo(np.int32).max
+
 
 @dataclass(frozen=True)
 class FeatureOptions:
@@ -194,12 +196,14 @@ class TfidfFeatures:
         features = (flat >= 0) & (flat < width)
         if not features.all():
             flat, owner = flat[features], owner[features]
-        # One sort orders every row's indices and counts their repeats.
-        keys = owner * width + flat
+        # One sort orders every row's indices and counts their repeats; 32-bit
+        # keys, when they fit, sort in half the time of 64-bit ones.
+        key_type = np.int32 if n_rows * width <= _INT32_MAX else np.intp
+        keys = owner.astype(key_type) * key_type(width) + flat.astype(key_type)
         keys.sort()
         keys, counts = _runs(keys)
-        row_of = keys // width
-        idx = keys - row_of * width
+        row_of = keys // key_type(width)
+        idx = (keys - row_of * key_type(width)).astype(np.intp)
         values = self._weight(counts.astype(np.float32), idx)
         indptr = np.searchsorted(row_of, np.arange(n_rows + 1))
         bounds = indptr.tolist()

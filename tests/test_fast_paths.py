@@ -188,7 +188,13 @@ def features() -> TfidfFeatures:
     return TfidfFeatures(vocabulary, np.linspace(1.0, 2.5, len(vocabulary)))
 
 
-def test_transform_rows_equals_transform_indices_bit_for_bit(features: TfidfFeatures) -> None:
+@pytest.mark.parametrize("int32_max", [np.iinfo(np.int32).max, 0], ids=["32-bit keys", "64-bit keys"])
+def test_transform_rows_equals_transform_indices_bit_for_bit(
+    features: TfidfFeatures, int32_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch whose (row, feature) keys overflow 32 bits sorts them as 64-bit
+    # integers; a limit of 0 takes that path with a small vocabulary.
+    monkeypatch.setattr("greentag.features._INT32_MAX", int32_max)
     rng = np.random.default_rng(0)
     rows = [rng.integers(-1, features.n_features + 2, size=n).tolist() for n in (0, 1, 5, 40, 3, 0, 12)]
     indptr, idx, values = features.transform_rows(rows)
