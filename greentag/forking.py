@@ -19,8 +19,10 @@ other thread can hold one (:func:`can_fork`):
   or the environment sets ``GREENTAG_START_METHOD=loky``.
 
 The helpers are kept for later calls with the same model, so that their
-caches stay warm, and end with their model: when it is garbage-collected, or
-when a call with another model forks new ones in their place.
+caches stay warm. They end with their model (when it is garbage-collected, or
+when a call with another model forks new ones in their place), or after
+:data:`IDLE_TIMEOUT` seconds without work, as loky's workers do, so that a
+long-lived program that tagged one large batch does not keep their memory.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import warnings
 import weakref
-from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .errors import GreentagError, OptionError
 
@@ -41,17 +45,41 @@ if TYPE_CHECKING:
     from .model import Tagger
     from .results import Tag
 
-__all__ = ["START_METHOD_VARIABLE", "can_fork", "forked_helpers", "has_forked_helpers", "tag_in_forked_helper"]
+__all__ = [
+    "IDLE_TIMEOUT",
+    "START_METHOD_VARIABLE",
+    "can_fork",
+    "forked_helpers",
+    "has_forked_helpers",
+    "send_to_forked_helper",
+    "tag_in_forked_helper",
+]
 
 START_METHOD_VARIABLE = "GREENTAG_START_METHOD"
 _START_METHODS = ("auto", "fork", "loky")
 _FORK_SAFE_THREADING = ("pthreads", "disabled")
 
+# Seconds without work after which kept helpers end (loky's workers wait as long).
+IDLE_TIMEOUT = 300.0
+
 # The model a forked helper inherited from the caller (set by _fork for the moment of the fork).
 _inherited: Tagger | None = None
-# Helpers kept for later calls, by their number: their model, their pool, and
-# the finalizer that shuts the pool down when the model is collected.
-_kept: dict[int, tuple[weakref.ref[Tagger], ProcessPoolExecutor, weakref.finalize[..., Tagger]]] = {}
+
+
+@dataclass
+class _Helpers:
+    """Helpers kept for later calls, and what decides when they end."""
+
+    model: weakref.ref[Tagger]
+    pool: ProcessPoolExecutor
+    last_used: float
+    ends: weakref.finalize[..., Tagger] | None = None  # ends them when the model is collected
+    latest: Future[Any] | None = None  # the last batch handed over
+    timer: threading.Timer | None = None  # ends idle helpers
+
+
+# By number of helpers.
+_kept: dict[int, _Helpers] = {}
 _kept_lock = threading.Lock()
 
 
@@ -109,40 +137,100 @@ def os_thread_count() -> int:
 def has_forked_helpers(model: Tagger, helpers: int) -> bool:
     """Whether ``helpers`` processes forked with ``model`` are running, ready for a job."""
     with _kept_lock:
-        return _kept_pool(model, helpers) is not None
+        return _kept_helpers(model, helpers) is not None
 
 
 def forked_helpers(model: Tagger, helpers: int) -> ProcessPoolExecutor | None:
     """Return ``helpers`` processes that tag with ``model``: kept ones, or new ones when :func:`can_fork`.
 
-    Submit :func:`tag_in_forked_helper` to the pool. ``None`` means forking
-    is not safe here now: use loky.
+    Hand them batches with :func:`send_to_forked_helper`, which keeps them
+    from ending as idle while a job runs. ``None`` means forking is not
+    safe here now: use loky.
     """
     with _kept_lock:
-        pool = _kept_pool(model, helpers)
-        if pool is not None:
-            return pool
+        kept = _kept_helpers(model, helpers)
+        if kept is not None:
+            kept.last_used = time.monotonic()
+            return kept.pool
         old = _kept.pop(helpers, None)
-        if old is not None:
-            # Waiting for its manager thread to end may make forking safe again.
-            old[2].detach()
-            old[1].shutdown(wait=True, cancel_futures=True)
+    if old is not None:
+        # Waiting for its threads to end may make forking safe again. (Not
+        # under the lock: its idle timer may be waiting for it.)
+        _retire(old)
+    with _kept_lock:
         if not can_fork():
             return None
-        pool = _fork(model, helpers)
+        kept = _kept[helpers] = _Helpers(weakref.ref(model), _fork(model, helpers), time.monotonic())
         # Not waiting: the collection may run in the pool's own manager thread.
-        ends = weakref.finalize(model, pool.shutdown, wait=False, cancel_futures=True)
-        _kept[helpers] = (weakref.ref(model), pool, ends)
-        return pool
+        kept.ends = weakref.finalize(model, _end_with_model, kept)
+        _end_when_idle(helpers, kept, IDLE_TIMEOUT)
+        return kept.pool
 
 
-def _kept_pool(model: Tagger, helpers: int) -> ProcessPoolExecutor | None:
+def send_to_forked_helper(
+    pool: ProcessPoolExecutor, batch: list[str], options: TagOptions
+) -> Future[list[list[Tag]]] | None:
+    """Hand ``batch`` to one of the helpers of ``pool`` (from :func:`forked_helpers`) to tag.
+
+    ``None`` means the helpers have ended meanwhile (idle for
+    :data:`IDLE_TIMEOUT` between two batches of a slow stream): tag the
+    batch in this process.
+    """
+    with _kept_lock:
+        for kept in _kept.values():
+            if kept.pool is pool and not getattr(pool, "_broken", False):
+                # Under the lock, so that the idle timer cannot end the helpers in between.
+                kept.latest = pool.submit(tag_in_forked_helper, batch, options)
+                kept.last_used = time.monotonic()
+                return kept.latest
+    return None
+
+
+def _kept_helpers(model: Tagger, helpers: int) -> _Helpers | None:
     kept = _kept.get(helpers)
-    if kept is None or kept[0]() is not model:
+    if kept is None or kept.model() is not model:
         return None
-    pool = kept[1]
+    pool = kept.pool
     # A helper that died (killed, out of memory) breaks its pool for good.
-    return None if getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False) else pool
+    return None if getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False) else kept
+
+
+def _end_when_idle(helpers: int, kept: _Helpers, delay: float) -> None:
+    """Check in ``delay`` seconds whether ``kept`` has been idle for :data:`IDLE_TIMEOUT`, and end it if so."""
+    timer = threading.Timer(max(delay, 0.0), _end_if_idle, args=(helpers, kept))
+    timer.daemon = True  # a program that is done need not wait for it
+    kept.timer = timer
+    timer.start()
+
+
+def _end_if_idle(helpers: int, kept: _Helpers) -> None:
+    with _kept_lock:
+        if _kept.get(helpers) is not kept:
+            return  # replaced or retired meanwhile
+        busy = kept.latest is not None and not kept.latest.done()
+        idle_for = time.monotonic() - kept.last_used
+        if busy or idle_for < IDLE_TIMEOUT:
+            _end_when_idle(helpers, kept, IDLE_TIMEOUT if busy else IDLE_TIMEOUT - idle_for)
+            return
+        del _kept[helpers]
+        kept.timer = None  # this thread: nothing to wait for
+    _retire(kept)
+
+
+def _end_with_model(kept: _Helpers) -> None:
+    kept.pool.shutdown(wait=False, cancel_futures=True)
+    if kept.timer is not None:
+        kept.timer.cancel()
+
+
+def _retire(kept: _Helpers) -> None:
+    """Shut ``kept``'s helpers down and wait for its threads to end."""
+    if kept.ends is not None:
+        kept.ends.detach()
+    if kept.timer is not None and kept.timer is not threading.current_thread():
+        kept.timer.cancel()
+        kept.timer.join()
+    kept.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _fork(model: Tagger, helpers: int) -> ProcessPoolExecutor:

@@ -58,7 +58,7 @@ import numpy as np
 
 from .decision import TagOptions
 from .errors import OptionError
-from .forking import forked_helpers, has_forked_helpers, tag_in_forked_helper
+from .forking import IDLE_TIMEOUT, forked_helpers, has_forked_helpers, send_to_forked_helper
 from .persist import save_model
 from .results import Tag
 
@@ -72,8 +72,6 @@ _Item = TypeVar("_Item")
 _Send = Callable[[list[str], TagOptions], "Future[list[list[Tag]]]"]
 
 _MAX_CACHED_MODELS = 4
-# Idle workers stay this long (seconds), so that repeated calls reuse them.
-_IDLE_WORKER_TIMEOUT = 300
 
 _models: OrderedDict[str, Tagger] = OrderedDict()
 _loads: Counter[str] = Counter()
@@ -322,7 +320,7 @@ def worth_forking(model: Tagger, workers: int, n_characters: int | None) -> bool
 
 def _warm_pool(workers: int) -> bool:
     last = _pool_last_used.get(workers)
-    return last is not None and time.monotonic() - last < _IDLE_WORKER_TIMEOUT / 2
+    return last is not None and time.monotonic() - last < IDLE_TIMEOUT / 2
 
 
 def _tag_in_worker(handle: ModelHandle, batch: list[str], options: TagOptions) -> list[list[Tag]]:
@@ -382,7 +380,7 @@ def _executor(workers: int) -> Any:
         flags = getattr(pool, "_flags", None)
         if pool is None or getattr(flags, "broken", None) or getattr(flags, "shutdown", False):
             # The caller tags too, so a job on ``workers`` cores needs one process fewer.
-            pool = _pools[workers] = ProcessPoolExecutor(max_workers=max(1, workers - 1), timeout=_IDLE_WORKER_TIMEOUT)
+            pool = _pools[workers] = ProcessPoolExecutor(max_workers=max(1, workers - 1), timeout=IDLE_TIMEOUT)
         return pool
 
 
@@ -439,7 +437,9 @@ def tag_batches_in_parallel(
     started: Future[tuple[_Send, list[Future[int]]]] = Future()
     if forked is not None:
         pool = forked
-        started.set_result((lambda batch, opts: pool.submit(tag_in_forked_helper, batch, opts), []))
+        started.set_result(
+            (lambda batch, opts: send_to_forked_helper(pool, batch, opts) or _done(model.tag_batch(batch, opts)), [])
+        )
     else:
         threading.Thread(target=_start_helpers, args=(model, workers, started), daemon=True).start()
     send: _Send | None = None

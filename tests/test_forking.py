@@ -193,3 +193,39 @@ model.tag_many(docs, n_jobs=2, batch_size=100)
 print(forking.has_forked_helpers(model, 1))
 """
     assert printed_words(code) == ["False"]
+
+
+def test_idle_helpers_end_and_a_slow_stream_still_gets_every_tag() -> None:
+    code = """
+import os, time
+from greentag import default, forking
+from greentag.model import Tagger
+forking.IDLE_TIMEOUT = 0.3
+model = Tagger.load(default.default_model_path())
+docs = [f"Wind farm {i} feeds the grid; the port of Aktau opens berth {i}." for i in range(600)]
+expected = model.tag_many(docs)
+
+def slow(docs, pause_every, pause):  # a stream that sometimes waits longer than the timeout
+    for i, doc in enumerate(docs):
+        if i and i % pause_every == 0:
+            time.sleep(pause)
+        yield doc
+
+pool = forking.forked_helpers(model, 1)
+helper = pool.submit(os.getpid).result()
+print("kept" if forking.has_forked_helpers(model, 1) else "none")
+time.sleep(1.0)
+print("ended" if not forking.has_forked_helpers(model, 1) and pool._shutdown_thread else "alive")
+try:
+    os.kill(helper, 0)
+    print("process-left")
+except ProcessLookupError:
+    print("process-gone")
+
+# A job outlasting the timeout is not cut short, and a stream that pauses for
+# longer than it (the helpers end between two batches) loses no document.
+print("same" if list(model.tag_stream(slow(docs, 50, 0.05), n_jobs=2, batch_size=25)) == expected else "differ")
+print("same" if list(model.tag_stream(slow(docs, 200, 0.8), n_jobs=2, batch_size=25)) == expected else "differ")
+print("forked-again" if forking.forked_helpers(model, 1) is not None else "loky")
+"""
+    assert printed_words(code) == ["kept", "ended", "process-gone", "same", "same", "forked-again"]
