@@ -178,7 +178,7 @@ def send_to_forked_helper(
     """
     with _kept_lock:
         for kept in _kept.values():
-            if kept.pool is pool and not getattr(pool, "_broken", False):
+            if kept.pool is pool and _usable(pool):
                 # Under the lock, so that the idle timer cannot end the helpers in between.
                 kept.latest = pool.submit(tag_in_forked_helper, batch, options)
                 kept.last_used = time.monotonic()
@@ -190,9 +190,12 @@ def _kept_helpers(model: Tagger, helpers: int) -> _Helpers | None:
     kept = _kept.get(helpers)
     if kept is None or kept.model() is not model:
         return None
-    pool = kept.pool
+    return kept if _usable(kept.pool) else None
+
+
+def _usable(pool: ProcessPoolExecutor) -> bool:
     # A helper that died (killed, out of memory) breaks its pool for good.
-    return None if getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False) else kept
+    return not (getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False))
 
 
 def _end_when_idle(helpers: int, kept: _Helpers, delay: float) -> None:
