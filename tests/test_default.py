@@ -42,9 +42,10 @@ def test_held_out_articles(default_model: greentag.Tagger, article: Article) -> 
 
 
 # One line about wind power in each language, in words other than the seed corpus's usual ones
-# ("ветряные" where the seeds mostly say "ветровые"): a headline alone must still get its topic.
+# ("ветряные" where the seeds mostly say "ветровые"): a headline alone must still get its topic,
+# and the farms and feeding of wind power are not agriculture.
 WIND_HEADLINES = [
-    ("en", "Wind turbines feed the national grid."),
+    ("en", "Wind farms feed the grid."),
     ("ru", "Ветряные электростанции питают энергосистему."),
     ("zh", "风电场向电网供电。"),
     ("kk", "Жел электр станциялары энергия жүйесін қоректендіреді."),
@@ -55,7 +56,13 @@ WIND_HEADLINES = [
 def test_a_wind_power_headline_is_tagged_energy(default_model: greentag.Tagger, lang: str, headline: str) -> None:
     tags = default_model.tag(headline)
     assert default_model.language_of(headline) == lang
-    assert "energy" in {t.label for t in tags}, f"got {tags}"
+    labels = {t.label for t in tags}
+    assert "energy" in labels and "agriculture" not in labels, f"got {tags}"
+
+
+def test_farms_without_wind_are_still_agriculture(default_model: greentag.Tagger) -> None:
+    for headline in ("Dairy farms feed their herds on imported hay.", "Farmers sow wheat as spring comes early."):
+        assert "agriculture" in {t.label for t in default_model.tag(headline)}, headline
 
 
 def test_top_level_functions_agree_with_the_model(default_model: greentag.Tagger) -> None:
