@@ -186,7 +186,10 @@ class Scorer:
         # One document needs none of a batch's bookkeeping; a pooled one is
         # vectorised with its passages in one transform (a row each), which
         # pays numpy's per-call cost once. The floats are those of a batch.
-        rows, shared = self._rows(text, lang)
+        return self._one_of_rows(*self._rows(text, lang))
+
+    def _one_of_rows(self, rows: list[list[int]], shared: bool) -> tuple[np.ndarray, bool]:
+        """:meth:`_one` from the document's feature occurrences (:meth:`_rows`)."""
         if len(rows) == 1:
             idx, values = self.features.transform_indices(rows[0])
             if idx.size == 0:
@@ -212,10 +215,13 @@ class Scorer:
         Entries outside ``[0, n_features)`` stand for terms that are not
         features; the vectorising step drops them.
         """
-        high = self.text_options.ngram_range[1]
-        if high > 2:
+        if self.text_options.ngram_range[1] > 2:
             return self._rows_from_terms(text, lang), False
-        passages = [self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)]
+        return self._rows_of_ids([self._term_ids(chunks, lang) for chunks in self.analyzer.passage_chunks(text)])
+
+    def _rows_of_ids(self, passages: list[list[int]]) -> _Rows:
+        """:meth:`_rows` from the term ids of each passage (``ngram_range`` up to bigrams)."""
+        high = self.text_options.ngram_range[1]
         if len(passages) == 1:
             return [self._ngram_ids(passages[0])], False
         if not self.passage_weight > 0:

@@ -193,3 +193,48 @@ def test_a_new_section_can_go_at_the_end(tmp_path: Path, monkeypatch: pytest.Mon
     replace_section(report, "<!-- a -->", "<!-- /a -->", "languages again", missing_at="end")
     page = report.read_text(encoding="utf-8")
     assert page == "# Benchmarks\n\nrun.py's part\n\n<!-- a -->\nlanguages again\n<!-- /a -->\n"
+
+
+def test_the_stage_profile_runs_the_path_of_model_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+    # benchmarks/stages.py times the one-document path stage by stage through the
+    # scorer's own steps; if those drift from model.tag, its table describes nothing.
+    stages = _load_script("stages", monkeypatch)
+    import greentag
+
+    model = greentag.load_default()
+    paragraph = (
+        "Kazakhstan and China opened a new rail freight corridor for electric trucks and container trains, "
+        "and ministers agreed on customs rules, tariffs and a fund for solar and wind power plants. "
+    )
+    texts = [
+        "Wind farms feed the power grid.",
+        "\n\n".join([paragraph * 2, "Tourism and education services grew in Almaty and Astana. " * 8, paragraph]),
+        "Ветряные электростанции питают энергосистему Казахстана.",
+        "中哈两国在绿色能源和物流领域加强合作。",
+        "Қазақстан мен Қытай көлік дәлізін дамытады.",
+        "qwxz vbnm",
+        "",
+    ]
+    for text in texts:
+        tags, spent = stages.staged_tag(model, text)
+        assert tags == model.tag(text), text
+        assert len(spent) == len(stages.STAGES) and min(spent) >= 0
+    assert len(model.scorer._rows(texts[1], "en")[0]) > 1  # the pooled path was among them
+
+
+def test_the_stage_table_adds_up_and_compares(monkeypatch: pytest.MonkeyPatch) -> None:
+    stages = _load_script("stages", monkeypatch)
+    means = {key: float(i + 1) for i, key in enumerate(stages.STAGES)}
+    part = {
+        "stage_mean_us": means,
+        "stages_p50_us": 30.0,
+        "tag_p50_us": 40.0,
+        "fasttext_p50_us": 20.0,
+        "floor_p50_us": 5.0,
+    }
+    text = stages.table({"n_docs": 3, "load_average": 0.5, "first": part, "warm": part}, "python benchmarks/stages.py")
+    total = sum(means.values())
+    assert f"**{total:.1f}**" in text
+    assert "| 2.00x | 2.00x |" in text
+    for i, label in enumerate(stages.STAGES.values()):
+        assert f"| {label} | {i + 1:.1f} | {(i + 1) / total:.0%} |" in text
