@@ -238,3 +238,20 @@ def test_the_stage_table_adds_up_and_compares(monkeypatch: pytest.MonkeyPatch) -
     assert "| 2.00x | 2.00x |" in text
     for i, label in enumerate(stages.STAGES.values()):
         assert f"| {label} | {i + 1:.1f} | {(i + 1) / total:.0%} |" in text
+
+
+def test_the_new_chunk_timer_counts_only_chunks_the_analyzer_has_not_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    stages = _load_script("stages", monkeypatch)
+    import greentag
+    from greentag.default import default_model_path
+
+    model = greentag.load(default_model_path())  # a copy of its own: empty caches
+    analyzer = model.scorer.analyzer
+    text = "Zorbly quantexes flew over the Vextrin grid."
+    with stages.NewChunkTimer(analyzer) as first:
+        tags = model.tag(text)
+    with stages.NewChunkTimer(analyzer) as second:
+        assert model.tag(text) == tags
+    assert first.count >= 3 and first.ns > 0
+    assert second.count == 0 and second.ns == 0
+    assert "cache_new_chunk" not in vars(analyzer)  # the wrapper is gone again
