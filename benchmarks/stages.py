@@ -62,6 +62,9 @@ def staged_tag(model: Any, text: str, clock: Callable[[], int] = time.perf_count
     from greentag.passages import split_passages
 
     scorer = model.scorer
+    if scorer.text_options.ngram_range[1] > 2:
+        # Such a model scores through n-gram strings, a path these stages do not describe.
+        raise ValueError("the stage profile covers models with ngram_range up to bigrams")
     analyzer = scorer.analyzer
     min_words = analyzer.options.passage_min_words
     options = model.tag_options()
