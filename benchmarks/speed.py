@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -180,10 +179,6 @@ TASKS = {"train": task_train, "batch": task_batch, "latency": task_latency}
 # --------------------------------------------------------------------------- the driver
 
 
-def load_average() -> float | None:
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-
-
 def run_task(python: str, name: str, spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Run one task in a fresh ``python`` process started in ``workdir``; return its JSON result."""
     out = workdir / f"result-{name}.json"
@@ -228,6 +223,7 @@ def fresh_install(folder: Path) -> str:
 
 
 def measure(python: str, workdir: Path, repeats: int) -> dict[str, Any]:
+    from gtbench.measure import load_average
     from gtbench.report import git_commit
 
     loads: list[float | None] = []

@@ -27,7 +27,6 @@ the ones the library runs. Beside them, two measures bound what is possible:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -138,6 +137,8 @@ def _train(folder: Path) -> tuple[Any, Any, list[str], list[str], list[str]]:
 
 def measure() -> dict[str, Any]:
     """Both passes over the test documents; per-document microseconds by stage and in total."""
+    from gtbench.measure import load_average
+
     import greentag
 
     with tempfile.TemporaryDirectory(prefix="greentag-stages-") as tmp:
@@ -145,7 +146,7 @@ def measure() -> dict[str, Any]:
     clock = time.perf_counter_ns
     out: dict[str, Any] = {
         "n_docs": len(texts),
-        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "load_average": load_average(),
     }
     floor_cache: dict[str, int] = {}
     for name in ("first", "warm"):
@@ -170,7 +171,6 @@ def measure() -> dict[str, Any]:
             floor[i] = floor_us(text, floor_cache)
         out[name] = {
             "stage_mean_us": dict(zip(STAGES, stages.mean(axis=0).tolist(), strict=True)),
-            "stage_p50_us": dict(zip(STAGES, np.median(stages, axis=0).tolist(), strict=True)),
             "stages_p50_us": float(np.median(stages.sum(axis=1))),
             "tag_p50_us": float(np.median(whole)),
             "fasttext_p50_us": float(np.median(fast)),
@@ -186,22 +186,19 @@ def measure() -> dict[str, Any]:
 
 
 def batch_bounds(model: Any, fasttext: Any, texts: list[str], repeats: int = 3) -> dict[str, float]:
-    """Warm one-core docs/s of ``tag_many``, of fastText's ``predict(list)`` and of the floor, alternating."""
+    """Warm one-core docs/s of ``tag_many``, of fastText's ``predict(list)`` and of the floor, interleaved."""
+    from gtbench.measure import interleaved_throughput
+
     prepared = fasttext.prepare(texts)
     cache = dict.fromkeys((chunk for text in texts for chunk in text.lower().split()), 0)
-    model.tag_many(texts, n_jobs=1)  # the second row: caches warm, as for fastText's own second call
     calls: dict[str, Callable[[], Any]] = {
         "greentag": lambda: model.tag_many(texts, n_jobs=1),
         "fasttext": lambda: fasttext.raw_batch(prepared),
         "floor": lambda: [floor_us(text, cache) for text in texts],
     }
-    seconds: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeats):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            seconds[name].append(time.perf_counter() - start)
-    return {f"{name}_docs_per_s": len(texts) / statistics.median(s) for name, s in seconds.items()} | {
+    # The warm-up run is the first call: the figures are second calls, caches warm.
+    measured = interleaved_throughput(calls, len(texts), repeats=repeats)
+    return {f"{name}_docs_per_s": entry["docs_per_s"] for name, entry in measured.items()} | {
         "n_docs": float(len(texts))
     }
 

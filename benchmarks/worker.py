@@ -11,7 +11,6 @@ systems; the result is written as JSON to ``RESULT_PATH``.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -19,7 +18,15 @@ from typing import Any
 
 from gtbench import data
 from gtbench.ablation import VARIANTS, quick_variants
-from gtbench.measure import TreeMemory, interleaved_latency, interleaved_throughput, one_core, quality, timed
+from gtbench.measure import (
+    TreeMemory,
+    interleaved_latency,
+    interleaved_throughput,
+    load_average,
+    one_core,
+    quality,
+    timed,
+)
 from gtbench.systems import SYSTEMS, GreentagSystem, System, path_size
 
 
@@ -89,7 +96,7 @@ def speed_task(spec: dict[str, Any]) -> dict[str, Any]:
     repeats = int(spec["repeats"])
     n_docs = len(dataset.test_texts)
     result: dict[str, Any] = {name: {} for name in systems}
-    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load_before = load_average()
 
     # All cores first: greentag's worker processes must be started unpinned.
     all_cores = interleaved_throughput(
@@ -114,7 +121,7 @@ def speed_task(spec: dict[str, Any]) -> dict[str, Any]:
             "latency_mean_us": latency[name]["mean_us"],
             "latency_docs": latency[name]["n_docs"],
             # Other work on the machine takes cores from the parallel run first.
-            "load_average_1min": [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None],
+            "load_average_1min": [load_before, load_average()],
         }
     greentag = systems.get(GreentagSystem.name)
     if greentag is not None:

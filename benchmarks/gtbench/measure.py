@@ -24,6 +24,7 @@ __all__ = [
     "TreeMemory",
     "interleaved_latency",
     "interleaved_throughput",
+    "load_average",
     "one_core",
     "peak_rss",
     "quality",
@@ -106,6 +107,11 @@ class TreeMemory:
             self._max_tree = max(self._max_tree, self._tree())
         own = peak_rss() - self._base_rss
         self.peak = max(own, self._max_tree - self._base_tree)
+
+
+def load_average() -> float | None:
+    """The 1-minute load average, or ``None`` where the system does not report one."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
 def timed(call: Callable[[], Any]) -> tuple[float, Any]:
